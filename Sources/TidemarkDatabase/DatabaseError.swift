@@ -1,0 +1,63 @@
+/// The database engines Tidemark speaks to.
+public enum Engine: String, Sendable, CaseIterable, Codable {
+    case sqlite
+    case postgres
+}
+
+/// An error raised by a driver.
+///
+/// `description` is safe to log: it carries the engine, the code, the server's message and the SQL text, but
+/// never a bound parameter value or a password. Connection failures (`kind == .connection`) are kept apart from
+/// errors of one statement (`kind == .statement`) so callers can tell "the server is gone" from "this SQL failed".
+public struct DatabaseError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Opening a connection failed, or an open connection was lost.
+        case connection
+        /// The engine rejected one statement (syntax, constraint, type, …).
+        case statement
+        /// The caller used the API wrongly (wrong number of parameters, a value the engine cannot hold, …).
+        case usage
+    }
+
+    public let engine: Engine
+    public let kind: Kind
+    /// SQLite's extended result code as decimal text (e.g. `1555`), or PostgreSQL's SQLSTATE (e.g. `23505`).
+    public let code: String
+    public let message: String
+    public let detail: String?
+    /// The SQL text, never with parameter values in it.
+    public let sql: String?
+
+    public init(engine: Engine, kind: Kind, code: String, message: String, detail: String? = nil,
+                sql: String? = nil) {
+        self.engine = engine
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.detail = detail
+        self.sql = sql
+    }
+
+    public var description: String {
+        var text = "\(engine.rawValue) \(kind.rawValue) error \(code): \(message)"
+        if let detail, !detail.isEmpty { text += " (\(detail))" }
+        if let sql { text += " — SQL: \(sql.count > 500 ? String(sql.prefix(500)) + "…" : sql)" }
+        return text
+    }
+
+    /// A unique or primary-key constraint was violated (SQLSTATE 23505, SQLITE_CONSTRAINT_PRIMARYKEY/UNIQUE).
+    public var isUniqueViolation: Bool {
+        switch engine {
+        case .postgres: return code == "23505"
+        case .sqlite: return code == "1555" || code == "2067"
+        }
+    }
+
+    /// The statement named a table that does not exist.
+    public var isUndefinedTable: Bool {
+        switch engine {
+        case .postgres: return code == "42P01"
+        case .sqlite: return code == "1" && message.hasPrefix("no such table")
+        }
+    }
+}

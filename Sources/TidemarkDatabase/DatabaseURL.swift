@@ -1,0 +1,260 @@
+/// Where a connection goes, parsed from the URL forms `etl-run` and `simulate` accept:
+///
+/// - `sqlite:PATH` (relative or absolute; `sqlite:///abs/path` also works) and `sqlite::memory:`
+/// - `postgresql://…` or `postgres://…` URIs, as libpq defines them
+/// - a libpq `key=value` connection string (`host=/tmp port=5433 dbname=analytics`)
+///
+/// PostgreSQL settings not given here come from the PG* environment variables, exactly as libpq applies them.
+/// A malformed URL is rejected with a ``DatabaseURLError`` naming the part that is wrong; neither the error nor
+/// ``redacted`` ever shows a password.
+public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(parameters: [ConnectionParameter])
+
+    public static let sqliteMemoryPath = ":memory:"
+
+    public var engine: Engine {
+        switch self {
+        case .sqlite: return .sqlite
+        case .postgres: return .postgres
+        }
+    }
+
+    public init(_ text: String) throws(DatabaseURLError) {
+        let trimmed = String(text.trimming(" "))
+        guard !trimmed.isEmpty else { throw DatabaseURLError(part: "URL", reason: "is empty") }
+        if trimmed.hasPrefix("sqlite:") {
+            var path = String(trimmed.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            guard !path.isEmpty else {
+                throw DatabaseURLError(part: "path", reason: "is missing: write sqlite:PATH or sqlite::memory:")
+            }
+            self = .sqlite(path: path)
+        } else if trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://") {
+            self = .postgres(parameters: try parsePostgresURI(trimmed))
+        } else if let colon = trimmed.firstIndex(of: ":"), !trimmed[..<colon].contains("="),
+            trimmed[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" })
+        {
+            throw DatabaseURLError(
+                part: "scheme",
+                reason: "'\(trimmed[..<colon])' is not supported: use sqlite:PATH, postgresql://… or key=value")
+        } else if trimmed.contains("=") {
+            self = .postgres(parameters: try parseKeywordValueString(trimmed))
+        } else {
+            throw DatabaseURLError(
+                part: "URL", reason: "is neither sqlite:PATH, a postgresql:// URI nor a key=value string")
+        }
+    }
+
+    /// The URL with any password replaced by `***`: safe for logs, reports and errors.
+    public var redacted: String {
+        switch self {
+        case .sqlite(let path): return "sqlite:" + path
+        case .postgres(let parameters):
+            return parameters.map { p in
+                p.keyword == "password" || p.keyword == "sslpassword" ? "\(p.keyword)=***" : "\(p.keyword)=\(p.value)"
+            }.joined(separator: " ")
+        }
+    }
+
+    public var description: String { redacted }
+}
+
+/// One libpq connection keyword and its value.
+public struct ConnectionParameter: Sendable, Equatable {
+    public let keyword: String
+    public let value: String
+
+    public init(_ keyword: String, _ value: String) {
+        self.keyword = keyword
+        self.value = value
+    }
+}
+
+/// A connection URL that could not be parsed. Names the part and never contains a password.
+public struct DatabaseURLError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let part: String
+    public let reason: String
+
+    public var description: String { "bad database URL: \(part) \(reason)" }
+}
+
+/// The keywords libpq 15 understands (see "Parameter Key Words" in the libpq documentation).
+let libpqKeywords: Set<String> = [
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "channel_binding", "connect_timeout",
+    "client_encoding", "options", "application_name", "fallback_application_name", "keepalives",
+    "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "replication", "gssencmode",
+    "sslmode", "requiressl", "sslcompression", "sslcert", "sslkey", "sslpassword", "sslrootcert", "sslcrl",
+    "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version", "krbsrvname",
+    "gsslib", "service", "target_session_attrs",
+]
+
+private func checkKeyword(_ keyword: String) throws(DatabaseURLError) {
+    guard libpqKeywords.contains(keyword) else {
+        throw DatabaseURLError(part: "parameter '\(keyword)'", reason: "is not a libpq connection keyword")
+    }
+}
+
+private func checkPort(_ port: String) throws(DatabaseURLError) {
+    for single in port.split(separator: ",", omittingEmptySubsequences: false) {
+        guard let n = Int(single), (1...65535).contains(n) else {
+            throw DatabaseURLError(part: "port", reason: "'\(single)' is not a number from 1 to 65535")
+        }
+    }
+}
+
+/// `postgresql://[user[:password]@][host[:port][,…]][/dbname][?keyword=value&…]`
+private func parsePostgresURI(_ text: String) throws(DatabaseURLError) -> [ConnectionParameter] {
+    var rest = Substring(text[text.index(after: text.firstIndex(of: ":")!)...].dropFirst(2))
+    var parameters: [ConnectionParameter] = []
+
+    var query: Substring = ""
+    if let q = rest.firstIndex(of: "?") {
+        query = rest[rest.index(after: q)...]
+        rest = rest[..<q]
+    }
+    var authority = rest
+    if let slash = rest.firstIndex(of: "/") {
+        authority = rest[..<slash]
+        let dbname = try percentDecode(rest[rest.index(after: slash)...], part: "database name")
+        if !dbname.isEmpty { parameters.append(.init("dbname", dbname)) }
+    }
+    if let at = authority.lastIndex(of: "@") {
+        let userInfo = authority[..<at]
+        authority = authority[authority.index(after: at)...]
+        if let colon = userInfo.firstIndex(of: ":") {
+            let user = try percentDecode(userInfo[..<colon], part: "user name")
+            if !user.isEmpty { parameters.append(.init("user", user)) }
+            // The password is decoded but never quoted back in an error.
+            guard let password = try? percentDecode(userInfo[userInfo.index(after: colon)...], part: "password")
+            else { throw DatabaseURLError(part: "password", reason: "has a malformed %-escape") }
+            parameters.append(.init("password", password))
+        } else {
+            let user = try percentDecode(userInfo, part: "user name")
+            if !user.isEmpty { parameters.append(.init("user", user)) }
+        }
+    }
+    if !authority.isEmpty {
+        var hosts: [String] = []
+        var ports: [String] = []
+        for hostPort in authority.split(separator: ",", omittingEmptySubsequences: false) {
+            var host = hostPort
+            var port: Substring = ""
+            if host.first == "[" {  // [IPv6]:port
+                guard let close = host.firstIndex(of: "]") else {
+                    throw DatabaseURLError(part: "host", reason: "'\(hostPort)' has an unclosed '['")
+                }
+                let after = host[host.index(after: close)...]
+                if after.first == ":" { port = after.dropFirst() } else if !after.isEmpty {
+                    throw DatabaseURLError(part: "host", reason: "'\(hostPort)' is malformed")
+                }
+                host = host[host.index(after: host.startIndex)..<close]
+            } else if let colon = host.lastIndex(of: ":") {
+                port = host[host.index(after: colon)...]
+                host = host[..<colon]
+            }
+            hosts.append(try percentDecode(host, part: "host"))
+            if !port.isEmpty { try checkPort(String(port)) }
+            ports.append(String(port))
+        }
+        if hosts.contains(where: { !$0.isEmpty }) { parameters.append(.init("host", hosts.joined(separator: ","))) }
+        if ports.contains(where: { !$0.isEmpty }) { parameters.append(.init("port", ports.joined(separator: ","))) }
+    }
+    if !query.isEmpty {
+        for pair in query.split(separator: "&") {
+            guard let eq = pair.firstIndex(of: "=") else {
+                throw DatabaseURLError(part: "query parameter '\(pair)'", reason: "has no '=value'")
+            }
+            let keyword = try percentDecode(pair[..<eq], part: "query parameter name")
+            try checkKeyword(keyword)
+            guard let value = try? percentDecode(pair[pair.index(after: eq)...], part: keyword) else {
+                throw DatabaseURLError(part: "query parameter '\(keyword)'", reason: "has a malformed %-escape")
+            }
+            if keyword == "port" { try checkPort(value) }
+            parameters.append(.init(keyword, value))
+        }
+    }
+    return parameters
+}
+
+private func percentDecode(_ text: Substring, part: String) throws(DatabaseURLError) -> String {
+    var bytes: [UInt8] = []
+    var iterator = Array(text.utf8).makeIterator()
+    while let byte = iterator.next() {
+        if byte == UInt8(ascii: "%") {
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                throw DatabaseURLError(part: part, reason: "has a malformed %-escape")
+            }
+            bytes.append(high << 4 | low)
+        } else {
+            bytes.append(byte)
+        }
+    }
+    guard let decoded = String(validating: bytes, as: UTF8.self) else {
+        throw DatabaseURLError(part: part, reason: "is not valid UTF-8 once decoded")
+    }
+    return decoded
+}
+
+private func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+    default: return nil
+    }
+}
+
+/// `keyword = value …` with optional single-quoted values (`\'` and `\\` escapes), as libpq parses it.
+private func parseKeywordValueString(_ text: String) throws(DatabaseURLError) -> [ConnectionParameter] {
+    var parameters: [ConnectionParameter] = []
+    let chars = Array(text)
+    var i = 0
+    func skipSpaces() { while i < chars.count, chars[i].isWhitespace { i += 1 } }
+    while true {
+        skipSpaces()
+        if i >= chars.count { break }
+        var keyword = ""
+        while i < chars.count, !chars[i].isWhitespace, chars[i] != "=" {
+            keyword.append(chars[i])
+            i += 1
+        }
+        skipSpaces()
+        guard i < chars.count, chars[i] == "=" else {
+            throw DatabaseURLError(part: "parameter '\(keyword)'", reason: "is missing '=' and a value")
+        }
+        i += 1
+        try checkKeyword(keyword)
+        skipSpaces()
+        var value = ""
+        if i < chars.count, chars[i] == "'" {
+            i += 1
+            var closed = false
+            while i < chars.count {
+                if chars[i] == "\\", i + 1 < chars.count {
+                    value.append(chars[i + 1])
+                    i += 2
+                } else if chars[i] == "'" {
+                    i += 1
+                    closed = true
+                    break
+                } else {
+                    value.append(chars[i])
+                    i += 1
+                }
+            }
+            guard closed else {
+                throw DatabaseURLError(part: "parameter '\(keyword)'", reason: "has an unterminated quoted value")
+            }
+        } else {
+            while i < chars.count, !chars[i].isWhitespace {
+                if chars[i] == "\\", i + 1 < chars.count { i += 1 }
+                value.append(chars[i])
+                i += 1
+            }
+        }
+        if keyword == "port" { try checkPort(value) }
+        parameters.append(.init(keyword, value))
+    }
+    return parameters
+}

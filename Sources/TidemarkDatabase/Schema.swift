@@ -1,0 +1,143 @@
+/// The portable column types: what Tidemark creates in a target, whichever engine it is.
+///
+/// Every source column is mapped onto one of these (see ``ColumnType/init(declaredType:engine:)``); the mapping
+/// to DDL is per engine. SQLite has no exact decimal storage, so `numeric(p,s)` becomes a text-affinity column
+/// (`DECIMAL_TEXT(p,s)`) holding the exact digits instead of a float.
+public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
+    case bigint
+    case integer
+    case smallint
+    case boolean
+    case numeric(precision: Int, scale: Int)
+    case double
+    case text
+    case varchar(length: Int)
+    case date
+    case timestamp
+    case bytes
+
+    /// The column's type in a CREATE TABLE for the given engine.
+    public func ddl(for engine: Engine) -> String {
+        switch (self, engine) {
+        case (.bigint, _): return "BIGINT"
+        case (.integer, _): return "INTEGER"
+        case (.smallint, _): return "SMALLINT"
+        case (.boolean, _): return "BOOLEAN"
+        case (.numeric(0, _), .postgres): return "NUMERIC"
+        case (.numeric(0, _), .sqlite): return "DECIMAL_TEXT"
+        case (.numeric(let p, let s), .postgres): return "NUMERIC(\(p),\(s))"
+        case (.numeric(let p, let s), .sqlite): return "DECIMAL_TEXT(\(p),\(s))"
+        case (.double, .postgres): return "DOUBLE PRECISION"
+        case (.double, .sqlite): return "DOUBLE"
+        case (.text, _): return "TEXT"
+        case (.varchar(let n), _): return "VARCHAR(\(n))"
+        case (.date, _): return "DATE"
+        case (.timestamp, .postgres): return "TIMESTAMP(6) WITHOUT TIME ZONE"
+        case (.timestamp, .sqlite): return "TIMESTAMP"
+        case (.bytes, .postgres): return "BYTEA"
+        case (.bytes, .sqlite): return "BLOB"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .bigint: return "bigint"
+        case .integer: return "integer"
+        case .smallint: return "smallint"
+        case .boolean: return "boolean"
+        case .numeric(0, _): return "numeric"
+        case .numeric(let p, let s): return "numeric(\(p),\(s))"
+        case .double: return "double"
+        case .text: return "text"
+        case .varchar(let n): return "varchar(\(n))"
+        case .date: return "date"
+        case .timestamp: return "timestamp"
+        case .bytes: return "bytes"
+        }
+    }
+
+    /// Maps a declared type as an engine reports it (`character varying(255)`, `DECIMAL_TEXT(10,2)`,
+    /// `timestamp without time zone`, `INT`, …) onto the portable set. Returns nil for types outside it.
+    public init?(declaredType: String, engine: Engine) {
+        let lowered = declaredType.lowercased().trimming(" ")
+        // `timestamp with time zone` is an instant, not a local timestamp: outside the portable set.
+        if lowered.contains("with time zone"), !lowered.contains("without time zone") { return nil }
+        var base = lowered
+        var arguments: [Int] = []
+        if let open = lowered.firstIndex(of: "("), let close = lowered.lastIndex(of: ")"), open < close {
+            base = lowered[..<open].trimming(" ")
+            arguments = lowered[lowered.index(after: open)..<close].split(separator: ",").compactMap {
+                Int($0.trimming(" "))
+            }
+        }
+        switch String(base) {
+        case "bigint", "int8", "bigserial": self = .bigint
+        case "integer", "int", "int4", "serial", "mediumint": self = .integer
+        case "smallint", "int2", "tinyint": self = .smallint
+        case "boolean", "bool": self = .boolean
+        case "numeric", "decimal", "decimal_text":
+            // Precision 0 stands for an unconstrained numeric: any digits, any scale.
+            self = .numeric(precision: arguments.first ?? 0, scale: arguments.count > 1 ? arguments[1] : 0)
+        case "double precision", "double", "float8", "real", "float", "float4": self = .double
+        case "text", "clob", "longtext", "mediumtext", "": self = .text
+        case "character varying", "varchar", "char", "character", "bpchar", "nvarchar":
+            self = arguments.first.map { .varchar(length: $0) } ?? .text
+        case "date": self = .date
+        case "timestamp", "timestamp without time zone", "datetime": self = .timestamp
+        case "bytea", "blob": self = .bytes
+        default: return nil
+        }
+    }
+}
+
+/// A column as introspection reports it.
+public struct ColumnInfo: Sendable, Hashable {
+    public let name: String
+    /// The engine's own spelling of the type.
+    public let declaredType: String
+    /// The portable type, or nil when the declared type is outside the portable set.
+    public let type: ColumnType?
+    public let isNullable: Bool
+
+    public init(name: String, declaredType: String, type: ColumnType?, isNullable: Bool) {
+        self.name = name
+        self.declaredType = declaredType
+        self.type = type
+        self.isNullable = isNullable
+    }
+}
+
+/// A column to create.
+public struct ColumnDefinition: Sendable, Hashable {
+    public let name: String
+    public let type: ColumnType
+    public let isNullable: Bool
+
+    public init(_ name: String, _ type: ColumnType, nullable: Bool = true) {
+        self.name = name
+        self.type = type
+        self.isNullable = nullable
+    }
+}
+
+/// A table to create: columns in order and the primary key columns in key order.
+public struct TableSchema: Sendable, Hashable {
+    public let name: TableName
+    public let columns: [ColumnDefinition]
+    public let primaryKey: [String]
+
+    public init(name: TableName, columns: [ColumnDefinition], primaryKey: [String]) {
+        self.name = name
+        self.columns = columns
+        self.primaryKey = primaryKey
+    }
+
+    /// `CREATE TABLE IF NOT EXISTS …` for the engine.
+    public func createStatement(for engine: Engine) -> String {
+        var parts = columns.map { column in
+            quoteIdentifier(column.name) + " " + column.type.ddl(for: engine) + (column.isNullable ? "" : " NOT NULL")
+        }
+        if !primaryKey.isEmpty { parts.append("PRIMARY KEY (" + quoteIdentifiers(primaryKey) + ")") }
+        return "CREATE TABLE IF NOT EXISTS \(name.quoted) (" + parts.joined(separator: ", ") + ")"
+    }
+}

@@ -1,0 +1,276 @@
+internal import CLibPQ
+import TidemarkDatabase
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A connection to a PostgreSQL server through libpq (`PGconn`), closed with `PQfinish` in `deinit`.
+///
+/// Every session is set to ISO dates, UTC, UTF-8 and hex bytea, so values decode the same whatever the
+/// server's defaults are.
+public final class PostgresConnection: Connection {
+    let handle: OpaquePointer
+    public var engine: Engine { .postgres }
+    private let nesting = TransactionNesting()
+    private var preparedCount = 0
+
+    /// Connects with libpq keyword/value parameters; unset keywords come from PG* environment variables.
+    public init(parameters: [ConnectionParameter]) throws {
+        let keywords = parameters.map { strdup($0.keyword) } + [nil]
+        let values = parameters.map { strdup($0.value) } + [nil]
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let connection = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { k in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { v in
+                PQconnectdbParams(k.baseAddress, v.baseAddress, 0)
+            }
+        }
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            let target = DatabaseURL.postgres(parameters: parameters).redacted
+            let error = PostgresErrors.connectFailed(connection, target: target.isEmpty ? "(PG* defaults)" : target)
+            PQfinish(connection)  // also needed after a failed connect
+            throw error
+        }
+        self.handle = connection
+        try execute("""
+            SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; \
+            SET bytea_output = 'hex'; SET extra_float_digits = 3
+            """)
+    }
+
+    deinit { PQfinish(handle) }
+
+    // MARK: - Statements
+
+    public func execute(_ sql: String, _ parameters: [Value]) throws -> Int {
+        try run(sql, parameters).affectedRows
+    }
+
+    public func query(_ sql: String, _ parameters: [Value]) throws -> [Row] {
+        let result = try run(sql, parameters)
+        return result.rows(columns: result.columnNames(), decoders: result.decoders())
+    }
+
+    /// One round trip. Without parameters the text may hold several statements (`PQexec`).
+    private func run(_ sql: String, _ parameters: [Value]) throws -> PostgresResult {
+        let raw: OpaquePointer?
+        if parameters.isEmpty {
+            raw = PQexec(handle, sql)
+        } else {
+            raw = withParameters(parameters) { n, types, values, lengths, formats in
+                PQexecParams(handle, sql, n, types, values, lengths, formats, 0)
+            }
+        }
+        return try check(raw, sql: sql)
+    }
+
+    /// Wraps a result, throwing unless it is a success.
+    func check(_ raw: OpaquePointer?, sql: String) throws -> PostgresResult {
+        guard let raw else { throw PostgresErrors.server(nil, connection: handle, sql: sql) }
+        let result = PostgresResult(raw)
+        switch result.status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY: return result
+        default: throw PostgresErrors.server(raw, connection: handle, sql: sql)
+        }
+    }
+
+    public func stream(_ sql: String, _ parameters: [Value], batchSize: Int, _ body: ([Row]) throws -> Void) throws {
+        precondition(batchSize > 0, "batchSize must be positive")
+        let sent = withParameters(parameters) { n, types, values, lengths, formats in
+            PQsendQueryParams(handle, sql, n, types, values, lengths, formats, 0)
+        }
+        guard sent == 1 else { throw PostgresErrors.server(nil, connection: handle, sql: sql) }
+        // Single-row mode must be chosen right after sending, before the first PQgetResult.
+        PQsetSingleRowMode(handle)
+
+        var columns: ColumnNames?
+        var decoders: [PostgresDecoder] = []
+        var batch: [Row] = []
+        batch.reserveCapacity(batchSize)
+        var failure: (any Error)?
+        while let raw = PQgetResult(handle) {
+            let result = PostgresResult(raw)
+            if failure != nil { continue }  // drain to NULL so the connection is usable again
+            switch result.status {
+            case PGRES_SINGLE_TUPLE:
+                if columns == nil {
+                    columns = result.columnNames()
+                    decoders = result.decoders()
+                }
+                batch.append(contentsOf: result.rows(columns: columns!, decoders: decoders))
+                if batch.count >= batchSize {
+                    do {
+                        try body(batch)
+                    } catch {
+                        failure = error
+                        cancelRunningQuery()
+                    }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                break
+            default:
+                failure = PostgresErrors.server(raw, connection: handle, sql: sql)
+            }
+        }
+        if let failure { throw failure }
+        if !batch.isEmpty { try body(batch) }
+    }
+
+    /// Asks the server to stop the query in flight, so an abandoned stream does not read the rest of the table.
+    private func cancelRunningQuery() {
+        guard let cancel = PQgetCancel(handle) else { return }
+        defer { PQfreeCancel(cancel) }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+    }
+
+    public func prepare(_ sql: String) throws -> any PreparedStatement {
+        preparedCount += 1
+        return try PostgresStatement(connection: self, name: "tidemark_\(preparedCount)", sql: sql)
+    }
+
+    // MARK: - Bulk insert (COPY)
+
+    public func bulkInsert(into table: TableName, columns: [String], rows: some Sequence<[Value]>) throws -> Int {
+        let sql = "COPY \(table.quoted) (\(quoteIdentifiers(columns))) FROM STDIN"
+        guard let start = PQexec(handle, sql) else { throw PostgresErrors.server(nil, connection: handle, sql: sql) }
+        let started = PostgresResult(start)
+        guard started.status == PGRES_COPY_IN else { throw PostgresErrors.server(start, connection: handle, sql: sql) }
+
+        var encoder = CopyTextEncoder()
+        do {
+            for row in rows {
+                guard row.count == columns.count else {
+                    throw PostgresErrors.usage("COPY row has \(row.count) values for \(columns.count) columns", sql: sql)
+                }
+                encoder.append(row)
+                if encoder.buffer.count >= 1 << 20 {
+                    try putCopyData(encoder.buffer, sql: sql)
+                    encoder.buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try putCopyData(encoder.buffer, sql: sql)
+        } catch {
+            // Abort: the server rolls the whole COPY back. The caller's error is the one reported.
+            PQputCopyEnd(handle, "aborted by the client")
+            while let raw = PQgetResult(handle) { PQclear(raw) }
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else { throw PostgresErrors.lost(handle, sql: sql) }
+        var outcome: Result<Int, any Error> = .success(0)
+        while let raw = PQgetResult(handle) {
+            let result = PostgresResult(raw)
+            if result.status == PGRES_COMMAND_OK {
+                if case .success = outcome { outcome = .success(result.affectedRows) }
+            } else {
+                outcome = .failure(PostgresErrors.server(raw, connection: handle, sql: sql))
+            }
+        }
+        return try outcome.get()
+    }
+
+    private func putCopyData(_ bytes: [UInt8], sql: String) throws {
+        guard !bytes.isEmpty else { return }
+        let sent = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                PQputCopyData(handle, $0, Int32(buffer.count))
+            }
+        }
+        guard sent == 1 else { throw PostgresErrors.lost(handle, sql: sql) }
+    }
+
+    // MARK: - Transactions
+
+    public var isInTransaction: Bool { nesting.depth > 0 }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try nesting.run(on: self, begin: "BEGIN", body)
+    }
+
+    public func readSnapshot<T>(_ body: () throws -> T) throws -> T {
+        try nesting.run(on: self, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+            // The snapshot is taken at the first statement: take it now.
+            try execute("SELECT 1")
+            return try body()
+        }
+    }
+
+    // MARK: - Introspection
+
+    public func tableNames(schema: String?) throws -> [String] {
+        try query("""
+            SELECT c.relname FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = COALESCE($1::text, 'public') AND c.relkind IN ('r', 'p')
+            ORDER BY c.relname
+            """, [schema.map(Value.text) ?? .null]).compactMap { $0[0].string }
+    }
+
+    public func columns(of table: TableName) throws -> [ColumnInfo] {
+        try query("""
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
+            FROM pg_catalog.pg_attribute a
+            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = COALESCE($1::text, current_schema()) AND c.relname = $2::text
+              AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, [table.schema.map(Value.text) ?? .null, .text(table.name)]).map { row in
+            let declared = row[1].string ?? ""
+            return ColumnInfo(
+                name: row[0].string ?? "", declaredType: declared,
+                type: ColumnType(declaredType: declared, engine: .postgres), isNullable: row[2] == .boolean(true))
+        }
+    }
+
+    public func primaryKey(of table: TableName) throws -> [String] {
+        try query("""
+            SELECT a.attname
+            FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position)
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+            WHERE i.indisprimary AND n.nspname = COALESCE($1::text, current_schema()) AND c.relname = $2::text
+            ORDER BY k.position
+            """, [table.schema.map(Value.text) ?? .null, .text(table.name)]).compactMap { $0[0].string }
+    }
+}
+
+/// A server-side prepared statement (`PQprepare`), deallocated when released.
+final class PostgresStatement: PreparedStatement {
+    private let connection: PostgresConnection
+    private let name: String
+    private let sql: String
+
+    init(connection: PostgresConnection, name: String, sql: String) throws {
+        self.connection = connection
+        self.name = name
+        self.sql = sql
+        _ = try connection.check(PQprepare(connection.handle, name, sql, 0, nil), sql: sql)
+    }
+
+    deinit {
+        _ = try? connection.execute("DEALLOCATE \(quoteIdentifier(name))")
+    }
+
+    func execute(_ parameters: [Value]) throws -> Int {
+        try run(parameters).affectedRows
+    }
+
+    func query(_ parameters: [Value]) throws -> [Row] {
+        let result = try run(parameters)
+        return result.rows(columns: result.columnNames(), decoders: result.decoders())
+    }
+
+    private func run(_ parameters: [Value]) throws -> PostgresResult {
+        let raw = withParameters(parameters) { n, _, values, lengths, formats in
+            PQexecPrepared(connection.handle, name, n, values, lengths, formats, 0)
+        }
+        return try connection.check(raw, sql: sql)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import TidemarkDatabase
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private PostgreSQL cluster in a temporary directory, for tests and the simulator: started with the
+/// server binaries of this machine (`pg_config --bindir`), reachable only through a unix socket in that
+/// directory, fsync off, removed by ``stop()``.
+///
+/// `initdb` refuses to run as root, so as root every server command runs as the `postgres` user.
+public final class ThrowawayPostgres: Sendable {
+    public let directory: String
+    public let port = 5432
+    private let binDirectory: String
+    private let runAsPostgres: Bool
+
+    /// Connection parameters for the `postgres` database of the cluster.
+    public var parameters: [ConnectionParameter] {
+        [.init("host", directory), .init("port", String(port)), .init("user", "postgres"), .init("dbname", "postgres")]
+    }
+
+    /// The same as a libpq key=value URL.
+    public var url: String { "host=\(directory) port=\(port) user=postgres dbname=postgres" }
+
+    public static let installHint = "install the PostgreSQL server: apt-get install -y postgresql (Debian/Ubuntu)"
+
+    /// Creates and starts a cluster. Takes about a second.
+    public init() throws {
+        guard let bin = try? Self.capture("/usr/bin/env", ["pg_config", "--bindir"]).trimmingCharacters(in: .whitespacesAndNewlines),
+            FileManager.default.isExecutableFile(atPath: bin + "/initdb"),
+            FileManager.default.isExecutableFile(atPath: bin + "/pg_ctl")
+        else {
+            throw ThrowawayPostgresError(
+                message: "PostgreSQL server binaries not found (initdb and pg_ctl via `pg_config --bindir`); "
+                    + Self.installHint)
+        }
+        binDirectory = bin
+        runAsPostgres = geteuid() == 0
+        var template = Array((NSTemporaryDirectory() + "/tidemark-pg-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw ThrowawayPostgresError(message: "cannot create a temporary directory")
+        }
+        directory = String(cString: made)
+        do {
+            if runAsPostgres {
+                guard let user = getpwnam("postgres") else {
+                    throw ThrowawayPostgresError(
+                        message: "running as root needs the `postgres` user to start a cluster; " + Self.installHint)
+                }
+                chown(directory, user.pointee.pw_uid, user.pointee.pw_gid)
+            }
+            try run("initdb", ["-D", directory + "/data", "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
+                               "--locale=C.UTF-8"])
+            let options = "-k \(directory) -c listen_addresses='' -p \(port) -c fsync=off -c synchronous_commit=off "
+                + "-c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB"
+            try run("pg_ctl", ["-D", directory + "/data", "-o", options, "-l", directory + "/server.log", "-w", "start"])
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    /// Stops the server and deletes the directory. Safe to call twice.
+    public func stop() {
+        guard FileManager.default.fileExists(atPath: directory + "/data") else { return }
+        _ = try? run("pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func run(_ tool: String, _ arguments: [String]) throws {
+        let path = binDirectory + "/" + tool
+        if runAsPostgres {
+            _ = try Self.capture("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
+        } else {
+            _ = try Self.capture(path, arguments)
+        }
+    }
+
+    /// Runs a program to completion and returns what it printed; throws with that output when it fails.
+    ///
+    /// posix_spawn and waitpid rather than Foundation's Process: the server started by `pg_ctl` inherits the
+    /// output descriptors, and Process then waits on them forever. Output goes to a file instead of a pipe.
+    @discardableResult
+    static func capture(_ executable: String, _ arguments: [String]) throws -> String {
+        let outputPath = NSTemporaryDirectory() + "/tidemark-spawn-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw ThrowawayPostgresError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exitCode == 0 else {
+            throw ThrowawayPostgresError(
+                message: "\((executable as NSString).lastPathComponent) \(arguments.prefix(4).joined(separator: " ")) "
+                    + "failed (exit \(exitCode)): \(output.suffix(1500))")
+        }
+        return output
+    }
+}
+
+public struct ThrowawayPostgresError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

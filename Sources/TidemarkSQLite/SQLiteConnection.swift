@@ -1,0 +1,147 @@
+internal import CSQLite
+import TidemarkDatabase
+
+/// A connection to one SQLite database file (or `:memory:`), closed in `deinit`.
+///
+/// Statements run through ``execute(_:_:)`` and ``query(_:_:)`` are prepared once and cached by SQL text.
+public final class SQLiteConnection: Connection {
+    let handle: OpaquePointer
+    public let path: String
+    public var engine: Engine { .sqlite }
+    private let nesting = TransactionNesting()
+    private var cache: [String: SQLiteStatement] = [:]
+    private static let cacheLimit = 128
+
+    /// Opens (creating when missing) the database at `path`; `:memory:` opens a private in-memory database.
+    public init(path: String) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            // sqlite3_open_v2 hands back a handle even on failure; it must still be closed.
+            let error = DatabaseError(
+                engine: .sqlite, kind: .connection, code: String(code),
+                message: "cannot open \(path): " + (db.map { String(cString: sqlite3_errmsg($0)) }
+                    ?? String(cString: sqlite3_errstr(code))))
+            sqlite3_close_v2(db)
+            throw error
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 10_000)
+        // Opening is lazy in SQLite: touch the file now so a directory or a non-database fails here.
+        try execute("SELECT count(*) FROM sqlite_schema")
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    // MARK: - Statements
+
+    public func execute(_ sql: String, _ parameters: [Value]) throws -> Int {
+        if parameters.isEmpty, isScript(sql) {
+            let before = sqlite3_total_changes64(handle)
+            let code = sqlite3_exec(handle, sql, nil, nil, nil)
+            guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: handle, sql: sql) }
+            return Int(sqlite3_total_changes64(handle) - before)
+        }
+        return try cachedStatement(sql).execute(parameters)
+    }
+
+    public func query(_ sql: String, _ parameters: [Value]) throws -> [Row] {
+        try cachedStatement(sql).query(parameters)
+    }
+
+    public func stream(_ sql: String, _ parameters: [Value], batchSize: Int, _ body: ([Row]) throws -> Void) throws {
+        precondition(batchSize > 0, "batchSize must be positive")
+        // A statement of its own, so `body` may run cached statements meanwhile.
+        let statement = try SQLiteStatement(connection: self, sql: sql, persistent: false)
+        var batch: [Row] = []
+        batch.reserveCapacity(batchSize)
+        try statement.run(parameters) { statement in
+            batch.append(statement.currentRow())
+            if batch.count == batchSize {
+                try body(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try body(batch) }
+    }
+
+    public func prepare(_ sql: String) throws -> any PreparedStatement {
+        try SQLiteStatement(connection: self, sql: sql, persistent: true)
+    }
+
+    private func cachedStatement(_ sql: String) throws -> SQLiteStatement {
+        if let statement = cache[sql] { return statement }
+        let statement = try SQLiteStatement(connection: self, sql: sql, persistent: true)
+        if cache.count >= Self.cacheLimit { cache.removeAll() }
+        cache[sql] = statement
+        return statement
+    }
+
+    /// True when `sql` holds more than one statement (run as a script through `sqlite3_exec`).
+    private func isScript(_ sql: String) -> Bool {
+        var statement: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let code = sql.withCString { sqlite3_prepare_v2(handle, $0, -1, &statement, &tail) }
+        sqlite3_finalize(statement)
+        guard code == SQLITE_OK, let tail else { return false }
+        return !String(cString: tail).trimmingSemicolons().isEmpty
+    }
+
+    // MARK: - Bulk insert
+
+    public func bulkInsert(into table: TableName, columns: [String], rows: some Sequence<[Value]>) throws -> Int {
+        let placeholders = (1...max(columns.count, 1)).map { engine.placeholder($0) }.joined(separator: ", ")
+        let sql = "INSERT INTO \(table.quoted) (\(quoteIdentifiers(columns))) VALUES (\(placeholders))"
+        let statement = try SQLiteStatement(connection: self, sql: sql, persistent: true)
+        return try transaction {
+            var count = 0
+            for row in rows { count += try statement.execute(row) }
+            return count
+        }
+    }
+
+    // MARK: - Transactions
+
+    public var isInTransaction: Bool { nesting.depth > 0 }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try nesting.run(on: self, begin: "BEGIN IMMEDIATE", body)
+    }
+
+    public func readSnapshot<T>(_ body: () throws -> T) throws -> T {
+        try nesting.run(on: self, begin: "BEGIN DEFERRED") {
+            // A deferred transaction takes its snapshot at the first read: take it now.
+            try execute("SELECT count(*) FROM sqlite_schema")
+            return try body()
+        }
+    }
+
+    // MARK: - Introspection
+
+    public func tableNames(schema: String?) throws -> [String] {
+        try query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+            .compactMap { $0[0].string }
+    }
+
+    public func columns(of table: TableName) throws -> [ColumnInfo] {
+        try query("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid", [.text(table.name)])
+            .map { row in
+                let declared = row[1].string ?? ""
+                return ColumnInfo(
+                    name: row[0].string ?? "", declaredType: declared,
+                    type: ColumnType(declaredType: declared, engine: .sqlite),
+                    isNullable: row[2].int64 == 0 && row[3].int64 == 0)
+            }
+    }
+
+    public func primaryKey(of table: TableName) throws -> [String] {
+        try query("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", [.text(table.name)])
+            .compactMap { $0[0].string }
+    }
+}

@@ -1,0 +1,185 @@
+internal import CSQLite
+import TidemarkDatabase
+
+/// One prepared SQLite statement (`sqlite3_stmt`), finalized in `deinit`.
+///
+/// Column names and the decoding rule of each column are worked out once, at prepare time.
+public final class SQLiteStatement: PreparedStatement {
+    private let connection: SQLiteConnection
+    let handle: OpaquePointer
+    let sql: String
+    private let parameterCount: Int
+    let columns: ColumnNames
+    private let decoders: [DeclaredKind]
+
+    init(connection: SQLiteConnection, sql: String, persistent: Bool) throws {
+        self.connection = connection
+        self.sql = sql
+        var statement: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let code = sql.withCString { sqlite3_prepare_v3(connection.handle, $0, -1, flags, &statement, &tail) }
+        guard code == SQLITE_OK, let statement else {
+            throw SQLiteErrors.statement(code, db: connection.handle, sql: sql)
+        }
+        if let tail, !String(cString: tail).trimmingSemicolons().isEmpty {
+            sqlite3_finalize(statement)
+            throw SQLiteErrors.usage("prepare takes exactly one statement", sql: sql)
+        }
+        self.handle = statement
+        self.parameterCount = Int(sqlite3_bind_parameter_count(statement))
+        let count = Int(sqlite3_column_count(statement))
+        self.columns = ColumnNames((0..<count).map { String(cString: sqlite3_column_name(statement, Int32($0))) })
+        self.decoders = (0..<count).map { DeclaredKind(sqlite3_column_decltype(statement, Int32($0))) }
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    public func execute(_ parameters: [Value]) throws -> Int {
+        let before = sqlite3_total_changes64(connection.handle)
+        try run(parameters) { _ in }
+        return Int(sqlite3_total_changes64(connection.handle) - before)
+    }
+
+    public func query(_ parameters: [Value]) throws -> [Row] {
+        var rows: [Row] = []
+        try run(parameters) { rows.append($0.currentRow()) }
+        return rows
+    }
+
+    /// Binds, steps to the end calling `onRow` for each row, and resets — also when `onRow` throws.
+    func run(_ parameters: [Value], onRow: (SQLiteStatement) throws -> Void) throws {
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        try bind(parameters)
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_ROW {
+                try onRow(self)
+            } else if code == SQLITE_DONE {
+                return
+            } else {
+                throw SQLiteErrors.statement(code, db: connection.handle, sql: sql)
+            }
+        }
+    }
+
+    private func bind(_ parameters: [Value]) throws {
+        guard parameters.count == parameterCount else {
+            throw SQLiteErrors.usage(
+                "statement expects \(parameterCount) parameters, \(parameters.count) given", sql: sql)
+        }
+        for (offset, value) in parameters.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
+            case .boolean(let b): code = sqlite3_bind_int64(handle, index, b ? 1 : 0)
+            case .double(let v): code = sqlite3_bind_double(handle, index, v)
+            case .decimal(let d): code = bindText(d.description, at: index)
+            case .text(let s): code = bindText(s, at: index)
+            case .date(let d): code = bindText(d.description, at: index)
+            case .timestamp(let t): code = bindText(t.description, at: index)
+            case .bytes(let bytes):
+                if bytes.isEmpty {
+                    // A nil pointer would bind NULL; an empty blob must stay an empty blob.
+                    code = sqlite3_bind_zeroblob(handle, index, 0)
+                } else {
+                    code = bytes.withUnsafeBytes {
+                        sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT)
+                    }
+                }
+            }
+            guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: connection.handle, sql: sql) }
+        }
+    }
+
+    private func bindText(_ text: String, at index: Int32) -> Int32 {
+        var text = text
+        return text.withUTF8 { buffer in
+            // withUTF8 may hand an empty buffer with a nil base address; SQLite needs a pointer for ''.
+            guard let base = buffer.baseAddress else {
+                return sqlite3_bind_text(handle, index, "", 0, SQLITE_TRANSIENT)
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(buffer.count), SQLITE_TRANSIENT)
+            }
+        }
+    }
+
+    /// The row the statement is positioned on.
+    func currentRow() -> Row {
+        var values: [Value] = []
+        values.reserveCapacity(decoders.count)
+        for i in 0..<decoders.count { values.append(value(at: Int32(i))) }
+        return Row(columns: columns, values: values)
+    }
+
+    private func value(at index: Int32) -> Value {
+        let kind = decoders[Int(index)]
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL:
+            return .null
+        case SQLITE_INTEGER:
+            let v = sqlite3_column_int64(handle, index)
+            switch kind {
+            case .boolean: return .boolean(v != 0)
+            case .decimal: return .decimal(ExactDecimal(v))
+            default: return .integer(v)
+            }
+        case SQLITE_FLOAT:
+            let v = sqlite3_column_double(handle, index)
+            if kind == .decimal, let d = ExactDecimal(String(v)) { return .decimal(d) }
+            return .double(v)
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return .bytes([]) }
+            return .bytes(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
+        default:
+            let count = Int(sqlite3_column_bytes(handle, index))
+            let text: String
+            if count > 0, let pointer = sqlite3_column_text(handle, index) {
+                text = String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+            } else {
+                text = ""
+            }
+            // A value the declared type cannot read stays text, so nothing is lost or invented.
+            switch kind {
+            case .decimal: return ExactDecimal(text).map(Value.decimal) ?? .text(text)
+            case .timestamp: return LocalTimestamp(text).map(Value.timestamp) ?? .text(text)
+            case .date: return LocalDate(text).map(Value.date) ?? .text(text)
+            default: return .text(text)
+            }
+        }
+    }
+}
+
+/// How a column's declared type steers decoding of what SQLite stored (SQLite types values, not columns).
+enum DeclaredKind: Equatable {
+    case boolean, decimal, date, timestamp, other
+
+    init(_ declared: UnsafePointer<CChar>?) {
+        guard let declared else {
+            self = .other
+            return
+        }
+        switch ColumnType(declaredType: String(cString: declared), engine: .sqlite) {
+        case .boolean: self = .boolean
+        case .numeric: self = .decimal
+        case .date: self = .date
+        case .timestamp: self = .timestamp
+        default: self = .other
+        }
+    }
+}
+
+extension String {
+    func trimmingSemicolons() -> String {
+        String(filter { !$0.isWhitespace && $0 != ";" })
+    }
+}

@@ -1,0 +1,126 @@
+import Testing
+import TidemarkDatabase
+
+@Suite struct ExactDecimalTests {
+    @Test(arguments: [
+        ("12.50", "12.50", 2), ("-0.001", "-0.001", 3), ("007.5", "7.5", 1), (".5", "0.5", 1), ("5.", "5", 0),
+        ("-0.00", "0.00", 2), ("+3", "3", 0),
+        ("123456789012345678901234567890.123456789", "123456789012345678901234567890.123456789", 9),
+    ])
+    func `parses and prints exactly, keeping the scale`(input: String, printed: String, scale: Int) throws {
+        let d = try #require(ExactDecimal(input))
+        #expect(d.description == printed)
+        #expect(d.scale == scale)
+    }
+
+    @Test(arguments: ["", "-", "1e5", "NaN", "1.2.3", "12a", " . "])
+    func `rejects what is not a plain decimal`(input: String) {
+        #expect(ExactDecimal(input) == nil)
+    }
+
+    @Test func `another scale is another value`() {
+        #expect(ExactDecimal("12.5") != ExactDecimal("12.50"))
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test func `prints microseconds only when there are some`() throws {
+        #expect(LocalTimestamp(year: 2025, month: 10, day: 11, hour: 23, minute: 10, second: 58, microsecond: 906547)
+            .description == "2025-10-11 23:10:58.906547")
+        #expect(LocalTimestamp(year: 2025, month: 1, day: 2, hour: 3, minute: 4, second: 5).description
+            == "2025-01-02 03:04:05")
+        #expect(LocalTimestamp.zeroDate.description == "0001-01-01 00:00:00")
+    }
+
+    @Test(arguments: [
+        ("2025-10-11 23:10:58.906547", 906547), ("2025-10-11T23:10:58.9", 900000), ("2025-10-11 23:10:58", 0),
+        ("2025-10-11", 0), ("0001-01-01 00:00:00", 0),
+    ])
+    func `parses the forms engines print`(text: String, micros: Int) throws {
+        let t = try #require(LocalTimestamp(text))
+        #expect(t.microsecond == micros)
+        #expect(LocalTimestamp(t.description) == t)
+    }
+
+    @Test(arguments: ["2025-13-01 00:00:00", "2025-10-11 25:00:00", "2025-10-11 23:10", "yesterday",
+                      "2025-10-11 23:10:58.1234567", "2025-10-11 23:10:58+02"])
+    func `rejects malformed timestamps`(text: String) {
+        #expect(LocalTimestamp(text) == nil)
+    }
+
+    @Test func `orders like time, and so does its text`() throws {
+        let a = try #require(LocalTimestamp("2025-10-11 23:10:58"))
+        let b = try #require(LocalTimestamp("2025-10-11 23:10:58.000001"))
+        #expect(a < b)
+        #expect(a.description < b.description)
+    }
+}
+
+@Suite struct IdentifierTests {
+    @Test(arguments: [("order", "\"order\""), ("Mixed Case", "\"Mixed Case\""), ("a\"b", "\"a\"\"b\""),
+                      ("médication ✓", "\"médication ✓\"")])
+    func `quotes every identifier`(name: String, quoted: String) {
+        #expect(quoteIdentifier(name) == quoted)
+    }
+
+    @Test func `qualifies with the schema`() {
+        #expect(TableName("medication", schema: "raw").quoted == "\"raw\".\"medication\"")
+    }
+
+    @Test func `maps declared types onto the portable set`() {
+        #expect(ColumnType(declaredType: "character varying(255)", engine: .postgres) == .varchar(length: 255))
+        #expect(ColumnType(declaredType: "timestamp(6) without time zone", engine: .postgres) == .timestamp)
+        #expect(ColumnType(declaredType: "timestamp with time zone", engine: .postgres) == nil)
+        #expect(ColumnType(declaredType: "numeric(10,2)", engine: .postgres) == .numeric(precision: 10, scale: 2))
+        #expect(ColumnType(declaredType: "DECIMAL_TEXT(10,2)", engine: .sqlite) == .numeric(precision: 10, scale: 2))
+        #expect(ColumnType(declaredType: "INT", engine: .sqlite) == .integer)
+        #expect(ColumnType(declaredType: "geometry", engine: .postgres) == nil)
+    }
+}
+
+@Suite struct DatabaseURLTests {
+    @Test func `sqlite forms`() throws {
+        #expect(try DatabaseURL("sqlite:data/od.db") == .sqlite(path: "data/od.db"))
+        #expect(try DatabaseURL("sqlite:///tmp/od.db") == .sqlite(path: "/tmp/od.db"))
+        #expect(try DatabaseURL("sqlite::memory:") == .sqlite(path: ":memory:"))
+    }
+
+    @Test func `postgres URI parts are decoded`() throws {
+        let url = try DatabaseURL("postgresql://etl:s%40cret@db.example:5433/analytics?sslmode=disable")
+        #expect(url == .postgres(parameters: [
+            .init("dbname", "analytics"), .init("user", "etl"), .init("password", "s@cret"),
+            .init("host", "db.example"), .init("port", "5433"), .init("sslmode", "disable"),
+        ]))
+        #expect(!url.redacted.contains("s@cret"))
+        #expect(try DatabaseURL("postgres://%2Ftmp%2Fpg/db") == .postgres(parameters: [
+            .init("dbname", "db"), .init("host", "/tmp/pg"),
+        ]))
+    }
+
+    @Test func `key=value strings`() throws {
+        #expect(try DatabaseURL("host=/tmp port=5433 dbname='my db' password='it\\'s'") == .postgres(parameters: [
+            .init("host", "/tmp"), .init("port", "5433"), .init("dbname", "my db"), .init("password", "it's"),
+        ]))
+    }
+
+    @Test(arguments: [
+        ("postgresql://u:pw@host:abc/db", "port"),
+        ("postgresql://u:pw@host:99999/db", "port"),
+        ("mysql://u:pw@host/db", "scheme"),
+        ("sqlite:", "path"),
+        ("postgresql://host/db?bogus=1", "parameter 'bogus'"),
+        ("postgresql://u%zz:pw@host/db", "user name"),
+        ("host=/tmp dbname", "parameter 'dbname'"),
+        ("host=/tmp password='pw-unclosed", "parameter 'password'"),
+        ("", "URL"),
+        ("just words", "URL"),
+    ])
+    func `bad URLs name the part that is wrong and never the password`(text: String, part: String) {
+        #expect {
+            try DatabaseURL(text)
+        } throws: { error in
+            guard let error = error as? DatabaseURLError else { return false }
+            return error.part == part && !error.description.contains("pw")
+        }
+    }
+}

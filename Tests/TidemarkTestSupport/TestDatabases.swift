@@ -1,0 +1,84 @@
+import Foundation
+import TidemarkDrivers
+import TidemarkPostgres
+
+/// The databases tests run against: real SQLite files and a real PostgreSQL server.
+///
+/// PostgreSQL is a throwaway cluster this process starts on first use and removes at exit, or the server
+/// named by `TIDEMARK_TEST_POSTGRES_URL`. Each test gets a schema of its own, so tests run in parallel.
+/// Missing server binaries fail the test with the install command — never a silent skip.
+public enum TestDatabases {
+    /// The backends every contract test runs on.
+    public static let engines: [Engine] = [.sqlite, .postgres]
+
+    /// A fresh, empty database of the given engine, removed after `body`.
+    public static func withFreshDatabase<T>(
+        _ engine: Engine, _ body: (_ url: DatabaseURL) throws -> T
+    ) throws -> T {
+        switch engine {
+        case .sqlite:
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            return try body(.sqlite(path: directory + "/test.sqlite"))
+        case .postgres:
+            let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+            let server = try postgresServer()
+            let admin = try openConnection(server)
+            try admin.execute("CREATE SCHEMA \(quoteIdentifier(String(schema)))")
+            defer { _ = try? admin.execute("DROP SCHEMA \(quoteIdentifier(String(schema))) CASCADE") }
+            return try body(withSearchPath(server, schema: String(schema)))
+        }
+    }
+
+    /// Opens a fresh database and hands the connection (and its URL, for second connections) to `body`.
+    public static func withConnection<T>(
+        _ engine: Engine, _ body: (_ connection: any Connection, _ url: DatabaseURL) throws -> T
+    ) throws -> T {
+        try withFreshDatabase(engine) { url in try body(try openConnection(url), url) }
+    }
+
+    /// A new temporary directory (the caller removes it).
+    public static func temporaryDirectory() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "/tidemark-test-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        return String(cString: made)
+    }
+
+    /// The PostgreSQL server for tests, started once per process.
+    public static func postgresServer() throws -> DatabaseURL {
+        if let external = ProcessInfo.processInfo.environment["TIDEMARK_TEST_POSTGRES_URL"], !external.isEmpty {
+            return try DatabaseURL(external)
+        }
+        return try SharedCluster.shared.url()
+    }
+
+    /// Adds `-c search_path=<schema>` so unqualified names land in the test's own schema.
+    static func withSearchPath(_ url: DatabaseURL, schema: String) -> DatabaseURL {
+        guard case .postgres(let parameters) = url else { return url }
+        return .postgres(parameters: parameters.filter { $0.keyword != "options" }
+            + [ConnectionParameter("options", "-c search_path=\(schema)")])
+    }
+}
+
+/// One throwaway cluster for the whole test process, stopped when the process exits.
+final class SharedCluster: @unchecked Sendable {
+    static let shared = SharedCluster()
+    private let lock = NSLock()
+    private var result: Result<ThrowawayPostgres, any Error>?
+
+    func url() throws -> DatabaseURL {
+        lock.lock()
+        defer { lock.unlock() }
+        if result == nil {
+            result = Result { try ThrowawayPostgres() }
+            atexit { SharedCluster.shared.stop() }
+        }
+        return .postgres(parameters: try result!.get().parameters)
+    }
+
+    func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        if case .success(let cluster) = result { cluster.stop() }
+    }
+}
