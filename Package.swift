@@ -8,8 +8,15 @@ let package = Package(
     products: [
         .library(name: "TidemarkDatabase", targets: ["TidemarkDatabase"]),
         .library(name: "TidemarkDrivers", targets: ["TidemarkDrivers"]),
+        .library(name: "TidemarkLoader", targets: ["TidemarkLoader"]),
+        .executable(name: "etl-run", targets: ["etl-run"]),
     ],
-    dependencies: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
     targets: [
         // C libraries. Only the two driver modules import them.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -26,12 +33,45 @@ let package = Package(
             dependencies: ["TidemarkDatabase", "TidemarkSQLite", "TidemarkPostgres"],
             swiftSettings: settings),
 
-        // Test support: a throwaway PostgreSQL cluster shared by a suite, temp SQLite files.
+        // tables.yml: the seed's table config plus Tidemark's own fields, with errors naming file, line, field.
+        .target(name: "TidemarkConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: settings),
+        // The loader core: tracking, cursor planning, strategies, policies, method usage.
+        .target(
+            name: "TidemarkLoader",
+            dependencies: [
+                "TidemarkDatabase", "TidemarkConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: settings),
+        // Deterministic Open Dental-shaped source data (medication, allergydef, generated large tables).
+        .target(name: "TidemarkFixtures", dependencies: ["TidemarkDatabase"], swiftSettings: settings),
+
+        // Command-line tools: thin argument-parser commands over the libraries.
+        .executableTarget(
+            name: "etl-run",
+            dependencies: [
+                "TidemarkLoader", "TidemarkDrivers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings),
+
+        // Test support: a throwaway PostgreSQL cluster shared by the test process, temp SQLite files.
         .target(name: "TidemarkTestSupport", dependencies: ["TidemarkDrivers"], path: "Tests/TidemarkTestSupport",
                 swiftSettings: settings),
         .testTarget(
             name: "TidemarkDatabaseTests",
             dependencies: ["TidemarkDatabase", "TidemarkDrivers", "TidemarkTestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "TidemarkLoaderTests",
+            dependencies: ["TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkTestSupport"],
+            swiftSettings: settings),
+        .testTarget(name: "TidemarkConfigTests", dependencies: ["TidemarkConfig"], swiftSettings: settings),
+        .testTarget(
+            name: "TidemarkFixturesTests",
+            dependencies: ["TidemarkFixtures", "TidemarkDrivers", "TidemarkTestSupport"],
             swiftSettings: settings),
     ]
 )
