@@ -85,12 +85,15 @@ public final class SQLiteConnection: Connection {
 
     /// True when `sql` holds more than one statement (run as a script through `sqlite3_exec`).
     private func isScript(_ sql: String) -> Bool {
-        var statement: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
-        let code = sql.withCString { sqlite3_prepare_v2(handle, $0, -1, &statement, &tail) }
-        sqlite3_finalize(statement)
-        guard code == SQLITE_OK, let tail else { return false }
-        return !String(cString: tail).trimmingSemicolons().isEmpty
+        sql.withCString { text in
+            var statement: OpaquePointer?
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v2(handle, text, -1, &statement, &tail)
+            sqlite3_finalize(statement)
+            // The tail points into this temporary C string: read it here, not after.
+            guard code == SQLITE_OK, let tail else { return false }
+            return !String(cString: tail).trimmingSemicolons().isEmpty
+        }
     }
 
     // MARK: - Bulk insert

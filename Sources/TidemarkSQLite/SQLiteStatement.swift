@@ -16,13 +16,19 @@ public final class SQLiteStatement: PreparedStatement {
         self.connection = connection
         self.sql = sql
         var statement: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
+        var hasMore = false
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
-        let code = sql.withCString { sqlite3_prepare_v3(connection.handle, $0, -1, flags, &statement, &tail) }
+        let code = sql.withCString { text in
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(connection.handle, text, -1, flags, &statement, &tail)
+            // The tail points into this temporary C string: read it here, not after.
+            hasMore = tail.map { !String(cString: $0).trimmingSemicolons().isEmpty } ?? false
+            return code
+        }
         guard code == SQLITE_OK, let statement else {
             throw SQLiteErrors.statement(code, db: connection.handle, sql: sql)
         }
-        if let tail, !String(cString: tail).trimmingSemicolons().isEmpty {
+        if hasMore {
             sqlite3_finalize(statement)
             throw SQLiteErrors.usage("prepare takes exactly one statement", sql: sql)
         }

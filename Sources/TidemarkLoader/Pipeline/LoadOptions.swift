@@ -1,0 +1,37 @@
+import TidemarkConfig
+import TidemarkDatabase
+
+/// Opens one more connection to the same database (the parallel strategy's workers use these).
+public typealias ConnectionFactory = @Sendable () throws -> any Connection
+
+/// Run-wide settings: the command line's overrides and the hooks tests and the simulator use.
+public struct LoadOptions: Sendable {
+    public var strategy: StrategyChoice?
+    public var policy: PolicyKind?
+    public var forceFull = false
+    /// PostgreSQL schema of the source tables.
+    public var sourceSchema = "public"
+    /// PostgreSQL schema of the target tables and `etl_load_status`.
+    public var targetSchema = "raw"
+    public var batchSize: Int?
+    public var parallelWorkers = 4
+    /// Identifies this run in `method_usage.json`.
+    public var runID: String
+    /// Fault injection for tests and the simulator: fail inside the n-th commit (1-based) of each table load,
+    /// after its rows were written and before it commits, so the rollback path is exercised.
+    public var failInsideCommit: Int?
+
+    public init(runID: String = LoadOptions.newRunID()) {
+        self.runID = runID
+    }
+
+    public static func newRunID() -> String {
+        LoadStatusTable.now().description.replacingOccurrences(of: " ", with: "T")
+    }
+}
+
+/// The error the fault plan raises.
+public struct InjectedFault: Error, CustomStringConvertible {
+    public let commit: Int
+    public var description: String { "injected fault inside commit \(commit)" }
+}

@@ -1,0 +1,136 @@
+import Logging
+import TidemarkDatabase
+
+/// The state of loading one table in one run: the plan, the connections, the cursor and the counters.
+///
+/// Strategies read rows their own way and hand every batch to ``commit(_:write:)``, the single checkpoint:
+/// one target transaction writes the rows, moves the cursor over them and stores it in `etl_load_status`.
+/// A failure anywhere rolls back that batch and its cursor together, so the tracking row never claims rows
+/// the target does not hold.
+final class LoadSession {
+    let plan: TablePlan
+    let source: any Connection
+    let target: any Connection
+    let sourceFactory: ConnectionFactory?
+    let targetFactory: ConnectionFactory?
+    let options: LoadOptions
+    let logger: Logger
+    let usage: MethodUsage
+    let writer: TableWriter
+    let tracking: LoadStatusTable
+    var trackingRow: TrackingRow
+
+    /// The cursor as last committed.
+    private(set) var cursor: Cursor
+    private(set) var rowsRead = 0
+    private(set) var rowsWritten = 0
+    private(set) var commits = 0
+
+    /// How `commit` writes a batch.
+    enum WriteMode {
+        case upsert
+        /// COPY straight into the table (it was empty when the load began).
+        case bulkInsert
+        /// COPY into staging, then merge.
+        case stageAndMerge
+    }
+
+    init(plan: TablePlan, source: any Connection, target: any Connection, sourceFactory: ConnectionFactory?,
+         targetFactory: ConnectionFactory?, options: LoadOptions, logger: Logger, usage: MethodUsage,
+         trackingRow: TrackingRow) {
+        self.plan = plan
+        self.source = source
+        self.target = target
+        self.sourceFactory = sourceFactory
+        self.targetFactory = targetFactory
+        self.options = options
+        self.logger = logger
+        self.usage = usage
+        self.writer = TableWriter(connection: target, table: plan.target, columns: plan.columnNames, key: [plan.keyColumn])
+        self.tracking = LoadStatusTable(connection: target, schema: plan.target.schema)
+        self.trackingRow = trackingRow
+        self.cursor = plan.storedCursor
+    }
+
+    /// Starts a read from scratch: a full read derives the cursor anew from what it reads, so a watermark that
+    /// was ahead of the data is replaced, not kept.
+    func beginRead(full: Bool) {
+        if full { cursor = .empty }
+    }
+
+    /// The query for a phase, optionally continuing after `after` (values of the phase's order columns) and
+    /// limited to `range` of keys.
+    func query(_ phase: ReadPhase, after: [Value]? = nil, keyRange: KeyRange? = nil, limit: Int? = nil) -> SourceQuery {
+        let continuation = after.map { Predicate.after(phase.orderBy, $0) }
+        let rangeCondition = keyRange.map { $0.predicate(column: plan.keyColumn) }
+        return SourceQuery(
+            engine: source.engine, table: plan.source, columns: plan.columnNames,
+            where: Predicate.all([phase.condition, rangeCondition ?? nil, continuation]), orderBy: phase.orderBy, limit: limit)
+    }
+
+    /// Writes a batch and checkpoints the cursor in one target transaction.
+    func commit(_ rows: [Row], write mode: WriteMode) throws {
+        guard !rows.isEmpty else { return }
+        let values = rows.map(\.values)
+        var next = cursor
+        for row in rows { next.advance(key: row[plan.keyIndex], timestamp: plan.timestampIndex.map { row[$0] }) }
+        let attempt = commits + 1
+        let written = try usage.measure("Pipeline.checkpoint") {
+            try target.transaction {
+                let written = try usage.measure("Pipeline.write") { try write(values, mode) }
+                var row = trackingRow
+                row.store(next, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
+                row.rowsLoaded = Int64(rowsWritten + written)
+                row.loadStatus = LoadStatus.pending.rawValue
+                row.loadedAt = LoadStatusTable.now()
+                try tracking.write(row)
+                if options.failInsideCommit == attempt { throw InjectedFault(commit: attempt) }
+                trackingRow = row
+                return written
+            }
+        }
+        cursor = next
+        commits = attempt
+        rowsRead += rows.count
+        rowsWritten += written
+    }
+
+    /// Writes rows without touching the cursor (parallel workers; the coordinator checkpoints at the end).
+    static func write(_ values: [[Value]], _ mode: WriteMode, with writer: TableWriter) throws -> Int {
+        switch mode {
+        case .upsert: return try writer.upsert(values)
+        case .bulkInsert: return try writer.insert(values)
+        case .stageAndMerge: return try writer.stageAndMerge(values)
+        }
+    }
+
+    private func write(_ values: [[Value]], _ mode: WriteMode) throws -> Int {
+        try Self.write(values, mode, with: writer)
+    }
+
+    /// Records work done outside `commit` (parallel ranges), then checkpoints `cursor` on its own.
+    func checkpoint(cursor newCursor: Cursor, rowsRead read: Int, rowsWritten written: Int) throws {
+        rowsRead += read
+        rowsWritten += written
+        var row = trackingRow
+        row.store(newCursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
+        row.rowsLoaded = Int64(rowsWritten)
+        row.loadedAt = LoadStatusTable.now()
+        try target.transaction { try tracking.write(row) }
+        trackingRow = row
+        cursor = newCursor
+    }
+}
+
+/// A half-open range of integer keys, `lower ≤ key < upper` (either side open when nil).
+struct KeyRange: Sendable, Equatable {
+    let lower: Int64?
+    let upper: Int64?
+
+    func predicate(column: String) -> Predicate? {
+        Predicate.all([
+            lower.map { .greaterOrEqual(column: column, than: .integer($0)) },
+            upper.map { .less(column: column, than: .integer($0)) },
+        ])
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import TidemarkConfig
+import TidemarkDatabase
+
+/// What one table's load did: the fields of `etl-run --json`, and what the simulator records per run.
+public struct LoadResult: Sendable, Codable, Equatable {
+    public enum Fallback: String, Sendable, Codable { case none, full_reload, repair }
+
+    public var table: String
+    public var strategy: String
+    public var policy: String
+    public var rows_loaded: Int
+    public var fallback: Fallback
+    public var fallback_reason: String?
+    public var rows_repaired: Int
+    public var rows_deleted: Int
+    public var verified: Bool
+    public var duration_s: Double
+    // Beyond the contract:
+    public var rows_read: Int
+    public var full_load: Bool
+    public var cursor_before: String
+    public var cursor_after: String
+    public var error: String?
+    public var warnings: [String]
+
+    public var succeeded: Bool { error == nil }
+}
+
+/// Loads tables from a source into a target: config → plan → read → write → checkpoint → recover → result.
+public final class TableLoader {
+    let source: any Connection
+    let target: any Connection
+    let sourceFactory: ConnectionFactory?
+    let targetFactory: ConnectionFactory?
+    public let options: LoadOptions
+    let logger: Logger
+    public let usage: MethodUsage
+
+    public init(source: any Connection, target: any Connection, sourceFactory: ConnectionFactory? = nil,
+                targetFactory: ConnectionFactory? = nil, options: LoadOptions = LoadOptions(),
+                logger: Logger = Logger(label: "tidemark"), usage: MethodUsage? = nil) {
+        self.source = source
+        self.target = target
+        self.sourceFactory = sourceFactory
+        self.targetFactory = targetFactory
+        self.options = options
+        self.logger = logger
+        self.usage = usage ?? MethodUsage(runID: options.runID)
+    }
+
+    private var trackingTable: LoadStatusTable {
+        LoadStatusTable(connection: target, schema: target.engine == .postgres ? options.targetSchema : nil)
+    }
+
+    /// The plan for a table, without writing anything (`--dry-run`).
+    public func plan(_ config: TableConfig) throws -> TablePlan {
+        let tracking = try trackingTable.connection.tableExists(trackingTable.table) ? trackingTable.read(config.name) : nil
+        return try Planner(source: source, target: target, options: options, dryRun: true).plan(config, tracking: tracking)
+    }
+
+    /// Loads one table. Never throws: a failure is in the result, the tracking row says `failed`, and its cursor
+    /// is still the last one committed with data (FM-11).
+    public func load(_ config: TableConfig) -> LoadResult {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var result = LoadResult(
+            table: config.name, strategy: "", policy: "", rows_loaded: 0, fallback: .none, fallback_reason: nil,
+            rows_repaired: 0, rows_deleted: 0, verified: false, duration_s: 0, rows_read: 0, full_load: false,
+            cursor_before: "none", cursor_after: "none", error: nil, warnings: [])
+        var session: LoadSession?
+        do {
+            try usage.measure("TableLoader.load") {
+                try loadTable(config, into: &result, session: &session)
+            }
+        } catch {
+            result.error = String(describing: error)
+            logger.error("Failed to load \(config.name): \(error)")
+            recordFailure(config.name, error: error)
+        }
+        if let session {
+            result.rows_loaded = session.rowsWritten
+            result.rows_read = session.rowsRead
+            result.cursor_after = session.cursor.description
+        }
+        result.duration_s = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if result.succeeded {
+            logger.info("Successfully loaded \(config.name) (\(result.rows_loaded) rows) in \(String(format: "%.2f", result.duration_s))s")
+        }
+        return result
+    }
+
+    private func loadTable(_ config: TableConfig, into result: inout LoadResult, session: inout LoadSession?) throws {
+        let tracking = trackingTable
+        try tracking.ensureExists()
+        let stored = try tracking.read(config.name)
+        let plan = try usage.measure("Pipeline.plan") {
+            try Planner(source: source, target: target, options: options).plan(config, tracking: stored)
+        }
+        result.strategy = plan.strategy.rawValue
+        result.policy = plan.policy.rawValue
+        result.full_load = plan.isFullLoad
+        result.warnings = plan.warnings
+        result.cursor_before = plan.storedCursor.description
+        for warning in plan.warnings { logger.warning("\(config.name): \(warning)") }
+        let policy = try Policies.make(plan.policy, table: config.name)
+        let strategy = Strategies.make(plan.strategy)
+
+        let current = LoadSession(
+            plan: plan, source: source, target: target, sourceFactory: sourceFactory, targetFactory: targetFactory,
+            options: options, logger: logger, usage: usage,
+            trackingRow: stored ?? TrackingRow(tableName: config.name, rowsLoaded: 0))
+        session = current
+
+        logger.info("Using \(plan.strategy.rawValue) loading for \(config.name)")
+        if let reason = plan.fullLoadReason { logger.info("Full load of \(config.name): \(reason)") }
+        try read(plan.phases(full: plan.isFullLoad), full: plan.isFullLoad, with: strategy, session: current)
+
+        let decision = try usage.measure("Pipeline.recover") { try policy.decide(after: current) }
+        if case .fullReload(let reason) = decision {
+            logger.warning("Incremental query returned 0 rows for \(config.name), but analytics needs updating. Falling back to full load from replication.")
+            let before = current.rowsWritten
+            try read(plan.phases(full: true), full: true, with: strategy, session: current)
+            result.fallback = .full_reload
+            result.fallback_reason = reason
+            logger.info("HYBRID FIX: Successfully loaded \(current.rowsWritten - before) rows for \(config.name) via full load fallback")
+        }
+
+        try target.transaction {
+            var row = current.trackingRow
+            row.store(current.cursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
+            row.rowsLoaded = Int64(current.rowsWritten)
+            row.loadStatus = LoadStatus.success.rawValue
+            row.loadedAt = LoadStatusTable.now()
+            row.lastError = nil
+            try tracking.write(row)
+        }
+    }
+
+    private func read(_ phases: [ReadPhase], full: Bool, with strategy: any LoadStrategy, session: LoadSession) throws {
+        session.beginRead(full: full)
+        for phase in phases {
+            let query = session.query(phase)
+            let shown = query.sql.range(of: " WHERE ").map { String(query.sql[$0.upperBound...]) } ?? "1=1"
+            logger.info("Where clause: \(shown)\(query.parameters.isEmpty ? "" : " \(query.parameters)")")
+        }
+        try usage.measure("\(type(of: strategy)).load") { try strategy.load(phases, session: session) }
+    }
+
+    /// Marks the table failed, keeping the committed cursor (the tracking row as the database holds it).
+    private func recordFailure(_ table: String, error: any Error) {
+        do {
+            let tracking = trackingTable
+            try tracking.ensureExists()
+            var row = try tracking.read(table) ?? TrackingRow(tableName: table, rowsLoaded: 0)
+            row.loadStatus = LoadStatus.failed.rawValue
+            row.lastError = String(String(describing: error).prefix(2000))
+            row.loadedAt = LoadStatusTable.now()
+            try target.transaction { try tracking.write(row) }
+        } catch {
+            logger.error("Could not record the failure of \(table) in etl_load_status: \(error)")
+        }
+    }
+}

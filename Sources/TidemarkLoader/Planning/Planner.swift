@@ -1,0 +1,216 @@
+import TidemarkConfig
+import TidemarkDatabase
+
+/// A table that cannot be loaded as configured: named, with the reason. Maps to exit code 1 in `etl-run`.
+public struct LoadError: Error, Sendable, CustomStringConvertible {
+    public let table: String
+    public let message: String
+
+    public init(table: String, _ message: String) {
+        self.table = table
+        self.message = message
+    }
+
+    public var description: String { "\(table): \(message)" }
+}
+
+/// Turns a table's config, the source's columns and the tracking row into a ``TablePlan``, and makes the target
+/// table match the source (created when missing, new columns added; never dropped).
+struct Planner {
+    let source: any Connection
+    let target: any Connection
+    let options: LoadOptions
+    /// Plan without writing anything: target DDL is only described in the warnings.
+    var dryRun = false
+
+    func plan(_ config: TableConfig, tracking: TrackingRow?) throws -> TablePlan {
+        let name = config.name
+        let sourceTable = TableName(name, schema: source.engine == .postgres ? options.sourceSchema : nil)
+        let targetTable = TableName(name, schema: target.engine == .postgres ? options.targetSchema : nil)
+        var warnings: [String] = []
+
+        let columns = try source.columns(of: sourceTable)
+        guard !columns.isEmpty else { throw LoadError(table: name, "source table \(sourceTable) does not exist") }
+        for column in columns where column.type == nil {
+            throw LoadError(table: name, "source column \(column.name) has type \(column.declaredType), "
+                + "which has no portable mapping")
+        }
+        let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+
+        let key = config.primaryKey.isEmpty ? try source.primaryKey(of: sourceTable) : config.primaryKey
+        guard !key.isEmpty else {
+            throw LoadError(table: name, "no primary key: declare primary_key in tables.yml or on the source table")
+        }
+        guard key.count == 1 else {
+            throw LoadError(table: name, "composite primary keys (\(key.joined(separator: ", "))) are not supported yet")
+        }
+        for column in key where byName[column] == nil {
+            throw LoadError(table: name, "primary_key column \(column) is not in the source table")
+        }
+        let keyColumn = key[0]
+
+        // Configured cursor columns must exist in the source (FM-5, FM-28); missing ones are dropped loudly.
+        var incremental = config.incrementalColumns
+        for column in incremental where byName[column] == nil {
+            warnings.append("incremental column \(column) is not in the source table; ignoring it")
+        }
+        incremental.removeAll { byName[$0] == nil }
+        if let primary = config.primaryIncrementalColumn, byName[primary] == nil {
+            warnings.append("primary_incremental_column \(primary) is not in the source table; using \(keyColumn)")
+        }
+        let primary = config.primaryIncrementalColumn.flatMap { byName[$0] == nil ? nil : $0 } ?? keyColumn
+        let timestampCandidates = ([primary] + incremental).filter { $0 != keyColumn && byName[$0]?.type == .timestamp }
+        var timestampColumn = timestampCandidates.first
+        let mode = Self.mode(config: config, primary: primary, keyColumn: keyColumn, timestampColumn: timestampColumn)
+        if mode == .key { timestampColumn = nil }
+        if config.incrementalColumns.contains(where: { $0 != keyColumn && byName[$0] != nil && byName[$0]?.type != .timestamp }) {
+            warnings.append("incremental columns other than the key that are not timestamps are not used as cursors")
+        }
+
+        let sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable, dryRun: dryRun)
+            .apply()
+        warnings += sync.warnings
+
+        // The stored cursor counts only if it belongs to the same columns (FM-26) and parses (FM-8).
+        var cursor = Cursor.empty
+        var fullReason: String? = options.forceFull ? "--full" : nil
+        if let tracking {
+            if tracking.primaryColumnName != nil, tracking.primaryColumnName != keyColumn {
+                warnings.append("tracking cursor belongs to column \(tracking.primaryColumnName!), not \(keyColumn); "
+                    + "discarding it")
+            } else if let text = tracking.lastPrimaryValue {
+                if let value = Self.keyValue(text, type: byName[keyColumn]!.type!) {
+                    cursor.key = value
+                } else {
+                    warnings.append("tracking value '\(text)' is not a valid \(keyColumn); discarding the cursor")
+                }
+            }
+            if cursor.key != nil, let ts = timestampColumn, let text = tracking.lastTimestampValue {
+                if tracking.timestampColumnName != nil, tracking.timestampColumnName != ts {
+                    warnings.append("tracking timestamp belongs to \(tracking.timestampColumnName!), not \(ts); discarding it")
+                } else if let value = LocalTimestamp(text), value != .zeroDate {
+                    cursor.timestamp = value
+                    cursor.timestampKey = tracking.lastTimestampKey.flatMap {
+                        Self.keyValue($0, type: byName[keyColumn]!.type!)
+                    }
+                } else {
+                    warnings.append("tracking timestamp '\(text)' is not a timestamp; discarding it")
+                }
+            }
+        }
+        if cursor.key == nil, fullReason == nil { fullReason = "no usable cursor" }
+        if !sync.addedColumns.isEmpty, fullReason == nil {
+            fullReason = "columns added to the target: " + sync.addedColumns.joined(separator: ", ")
+        }
+
+        return TablePlan(
+            table: name, source: sourceTable, target: targetTable, columns: columns, keyColumn: keyColumn,
+            timestampColumn: timestampColumn, mode: mode, strategy: chooseStrategy(config),
+            policy: options.policy ?? config.policy ?? .hybrid,
+            batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
+            lookbackSeconds: config.lookbackSeconds ?? 0, storedCursor: fullReason == nil ? cursor : .empty,
+            isFullLoad: fullReason != nil, fullLoadReason: fullReason, warnings: warnings)
+    }
+
+    /// The seed's routing by size (rows > 1M parallel; MB > 500 copy; > 200 chunked; > 50 streaming), unless
+    /// the command line or the config names a strategy.
+    func chooseStrategy(_ config: TableConfig) -> StrategyKind {
+        if case .fixed(let kind)? = options.strategy { return kind }
+        if case .fixed(let kind)? = config.strategy { return kind }
+        let rows = config.estimatedRows ?? 0
+        let megabytes = config.estimatedSizeMB ?? 0
+        if rows > 1_000_000 { return .parallel }
+        if megabytes > 500 { return .copy }
+        if megabytes > 200 { return .chunked }
+        if megabytes > 50 { return .streaming }
+        return .standard
+    }
+
+    static func mode(config: TableConfig, primary: String, keyColumn: String, timestampColumn: String?) -> CursorMode {
+        guard timestampColumn != nil else { return .key }
+        if config.syncProfile == .appendOnly { return .key }
+        switch config.incrementalStrategy {
+        case .singleColumn?: return primary == keyColumn ? .key : .timestamp
+        case .andLogic?: return .keyAndTimestamp
+        case .none?: return .key
+        case .orLogic?: return config.syncProfile == .inPlaceUpdates ? .timestamp : .keyOrTimestamp
+        case nil: return config.syncProfile == .inPlaceUpdates ? .timestamp : .keyOrTimestamp
+        }
+    }
+
+    static func keyValue(_ text: String, type: ColumnType) -> Value? {
+        switch type {
+        case .bigint, .integer, .smallint: return Int64(text).map(Value.integer)
+        case .text, .varchar: return .text(text)
+        case .timestamp: return LocalTimestamp(text).map(Value.timestamp)
+        case .date: return LocalDate(text).map(Value.date)
+        case .numeric: return ExactDecimal(text).map(Value.decimal)
+        default: return nil
+        }
+    }
+}
+
+/// Makes the target table match the source's columns: create it when missing, add new columns. A table is
+/// never dropped to fix drift (FM-4); a removed column or a changed type is reported, not "fixed".
+struct TargetSchemaSync {
+    let source: [ColumnInfo]
+    let key: [String]
+    let target: any Connection
+    let table: TableName
+    var dryRun = false
+
+    struct Outcome {
+        var addedColumns: [String] = []
+        var warnings: [String] = []
+    }
+
+    func apply() throws -> Outcome {
+        var outcome = Outcome()
+        let existing = try target.columns(of: table)
+        let definitions = source.map { ColumnDefinition($0.name, $0.type!, nullable: !key.contains($0.name)) }
+        if existing.isEmpty {
+            if dryRun {
+                outcome.warnings.append("would create target table \(table)")
+                return outcome
+            }
+            if let schema = table.schema, target.engine == .postgres {
+                try target.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
+            }
+            try target.createTable(TableSchema(name: table, columns: definitions, primaryKey: key))
+            return outcome
+        }
+        let existingByName = Dictionary(existing.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for column in source {
+            guard let present = existingByName[column.name] else { continue }
+            if let type = present.type, !Self.compatible(type, column.type!) {
+                throw LoadError(table: table.name, "column \(column.name) is \(column.type!) in the source but "
+                    + "\(type) in the target; change the target column by hand (Tidemark never drops a table)")
+            }
+        }
+        for definition in definitions where existingByName[definition.name] == nil {
+            outcome.addedColumns.append(definition.name)
+            if dryRun { continue }
+            try target.execute("ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(definition.name)) "
+                + definition.type.ddl(for: target.engine))
+        }
+        let sourceNames = Set(source.map(\.name))
+        for column in existing where !sourceNames.contains(column.name) {
+            outcome.warnings.append("target column \(column.name) is no longer in the source; it is kept, "
+                + "and new rows leave it NULL")
+        }
+        return outcome
+    }
+
+    /// Types that hold the same values: text of any length, and integers of any width.
+    static func compatible(_ a: ColumnType, _ b: ColumnType) -> Bool {
+        func family(_ t: ColumnType) -> String {
+            switch t {
+            case .text, .varchar: return "text"
+            case .bigint, .integer, .smallint: return "integer"
+            case .numeric: return "numeric"
+            default: return t.description
+            }
+        }
+        return family(a) == family(b)
+    }
+}

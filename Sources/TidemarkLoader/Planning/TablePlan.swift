@@ -1,0 +1,131 @@
+import TidemarkConfig
+import TidemarkDatabase
+
+/// How rows are selected for an incremental read, decided once per table from its config and source columns.
+public enum CursorMode: String, Sendable, Equatable {
+    /// Append-only: `key > W` in key order.
+    case key
+    /// The seed's `or_logic`, made tie-safe: `key > W OR ts > W_ts OR (ts = W_ts AND key > W_tk)` in key order.
+    case keyOrTimestamp = "key_or_timestamp"
+    /// The seed's `and_logic`: `key > W AND ts > W_ts` (loses edits to old rows by design; honoured when asked).
+    case keyAndTimestamp = "key_and_timestamp"
+    /// In-place updates: undated rows by key, then `(ts, key) > (W_ts, W_tk)` in `(ts, key)` order.
+    case timestamp
+}
+
+/// One ordered read of the source: a condition and the order the rows come in. The cursor may be
+/// checkpointed after any prefix of a phase, because the order and the condition agree.
+struct ReadPhase: Sendable, Equatable {
+    let condition: Predicate?
+    let orderBy: [String]
+}
+
+/// Everything the pipeline decided about one table before reading a row.
+public struct TablePlan: Sendable {
+    public let table: String
+    public let source: TableName
+    public let target: TableName
+    public let columns: [ColumnInfo]
+    public let keyColumn: String
+    public let timestampColumn: String?
+    public let mode: CursorMode
+    public let strategy: StrategyKind
+    public let policy: PolicyKind
+    public let batchSize: Int
+    public let lookbackSeconds: Int
+    /// The cursor from the tracking row, after validation (empty when there is none or it was discarded).
+    public let storedCursor: Cursor
+    /// True when this run reads everything: `--full`, no usable cursor, or a re-synchronisation after drift.
+    public let isFullLoad: Bool
+    /// Why the load is full, for logs and reports.
+    public let fullLoadReason: String?
+    public let warnings: [String]
+
+    var columnNames: [String] { columns.map(\.name) }
+    var keyIndex: Int { columns.firstIndex { $0.name == keyColumn }! }
+    var timestampIndex: Int? { timestampColumn.flatMap { ts in columns.firstIndex { $0.name == ts } } }
+
+    /// The phases of this run's read: incremental from the stored cursor, or everything.
+    func phases(full: Bool) -> [ReadPhase] {
+        let cursor = full ? Cursor.empty : storedCursor
+        let key = keyColumn
+        let keyAfter = cursor.key.map { Predicate.greater(column: key, than: $0) }
+        guard let ts = timestampColumn, mode != .key else {
+            return [ReadPhase(condition: keyAfter, orderBy: [key])]
+        }
+        let tsFrom = cursor.timestamp.map { watermark -> LocalTimestamp in
+            lookbackSeconds > 0 ? watermark.subtractingSeconds(lookbackSeconds) : watermark
+        }
+        // After the watermark, with the tie-breaker; a lookback re-reads a window behind it instead.
+        let tsAfter: Predicate? = cursor.timestamp.map { watermark in
+            if lookbackSeconds > 0 { return .greaterOrEqual(column: ts, than: .timestamp(tsFrom!)) }
+            if let tieKey = cursor.timestampKey {
+                return .after([ts, key], [.timestamp(watermark), tieKey])
+            }
+            return .greater(column: ts, than: .timestamp(watermark))
+        }
+        switch mode {
+        case .key:
+            return [ReadPhase(condition: keyAfter, orderBy: [key])]
+        case .keyOrTimestamp:
+            // No key cursor means nothing was read yet: everything. No timestamp yet means only undated rows
+            // were seen: the key alone.
+            guard let keyAfter else { return [ReadPhase(condition: nil, orderBy: [key])] }
+            return [ReadPhase(condition: tsAfter.map { .or([keyAfter, $0]) } ?? keyAfter, orderBy: [key])]
+        case .keyAndTimestamp:
+            return [ReadPhase(condition: Predicate.all([keyAfter, tsAfter]), orderBy: [key])]
+        case .timestamp:
+            let undated = ReadPhase(condition: Predicate.all([.undated(column: ts), keyAfter]), orderBy: [key])
+            let dated = ReadPhase(condition: Predicate.all([.not(.undated(column: ts)), tsAfter]), orderBy: [ts, key])
+            return [undated, dated]
+        }
+    }
+}
+
+extension LocalTimestamp {
+    /// This timestamp moved back by whole seconds (for lookback windows), by calendar arithmetic.
+    func subtractingSeconds(_ seconds: Int) -> LocalTimestamp {
+        var days = daysFromCivil(date.year, date.month, date.day)
+        var secondOfDay = hour * 3600 + minute * 60 + second - seconds
+        days += Int((Double(secondOfDay) / 86_400).rounded(.down))
+        secondOfDay = ((secondOfDay % 86_400) + 86_400) % 86_400
+        let (y, m, d) = civilFromDays(days)
+        guard y >= 1 else { return .zeroDate }
+        return LocalTimestamp(year: y, month: m, day: d, hour: secondOfDay / 3600, minute: secondOfDay % 3600 / 60,
+                              second: secondOfDay % 60, microsecond: microsecond)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+}
+
+func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+}
+
+extension TablePlan {
+    /// Each read of this run as SQL with its bound values listed after it (for `--dry-run` and logs).
+    public func describeReads(engine: Engine? = nil) -> [String] {
+        phases(full: isFullLoad).map { phase in
+            let query = SourceQuery(engine: engine ?? .postgres, table: source, columns: ["…"], where: phase.condition,
+                                    orderBy: phase.orderBy)
+            let clause = query.sql.range(of: " FROM ").map { "FROM " + String(query.sql[$0.upperBound...]) } ?? query.sql
+            return query.parameters.isEmpty ? clause : clause + "  -- " + query.parameters.map(\.description).joined(separator: ", ")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import TidemarkDatabase
+
+/// `load_status` values of the tracking contract.
+public enum LoadStatus: String, Sendable {
+    case pending, success, failed
+}
+
+/// One row of `etl_load_status`, the tracking contract users and their dbt models read.
+public struct TrackingRow: Sendable, Equatable {
+    public var tableName: String
+    public var lastPrimaryValue: String?
+    public var primaryColumnName: String?
+    public var lastTimestampValue: String?
+    public var rowsLoaded: Int64
+    public var loadStatus: String?
+    public var loadedAt: LocalTimestamp?
+    // Tidemark's own columns.
+    public var timestampColumnName: String?
+    public var lastTimestampKey: String?
+    public var lastError: String?
+}
+
+/// Reads and writes `etl_load_status` in the target. Checkpoints are written by the caller inside the same
+/// target transaction as the rows they cover; nothing here opens a transaction of its own.
+struct LoadStatusTable {
+    static let name = "etl_load_status"
+
+    let connection: any Connection
+    let table: TableName
+
+    init(connection: any Connection, schema: String?) {
+        self.connection = connection
+        self.table = TableName(Self.name, schema: schema)
+    }
+
+    static let contractColumns: [ColumnDefinition] = [
+        ColumnDefinition("table_name", .varchar(length: 255), nullable: false),
+        ColumnDefinition("last_primary_value", .text),
+        ColumnDefinition("primary_column_name", .varchar(length: 255)),
+        ColumnDefinition("last_timestamp_value", .text),
+        ColumnDefinition("rows_loaded", .bigint),
+        ColumnDefinition("load_status", .varchar(length: 50)),
+        ColumnDefinition("_loaded_at", .timestamp),
+        ColumnDefinition("timestamp_column_name", .varchar(length: 255)),
+        ColumnDefinition("last_timestamp_key", .text),
+        ColumnDefinition("last_error", .text),
+    ]
+
+    func ensureExists() throws {
+        if let schema = table.schema, connection.engine == .postgres {
+            try connection.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
+        }
+        let existing = try connection.columns(of: table)
+        if existing.isEmpty {
+            try connection.createTable(TableSchema(name: table, columns: Self.contractColumns, primaryKey: ["table_name"]))
+            return
+        }
+        // An older or hand-made tracking table: add what is missing, never drop anything.
+        let present = Set(existing.map(\.name))
+        for column in Self.contractColumns where !present.contains(column.name) {
+            try connection.execute(
+                "ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(column.name)) \(column.type.ddl(for: connection.engine))")
+        }
+    }
+
+    func read(_ tableName: String) throws -> TrackingRow? {
+        let names = Self.contractColumns.map(\.name)
+        let rows = try connection.query(
+            "SELECT \(quoteIdentifiers(names)) FROM \(table.quoted) WHERE \(quoteIdentifier("table_name")) = \(connection.engine.placeholder(1))",
+            [.text(tableName)])
+        guard let row = rows.first else { return nil }
+        func text(_ name: String) -> String? {
+            switch row[name] {
+            case .text(let s)?: return s
+            case .integer(let i)?: return String(i)
+            case .timestamp(let t)?: return t.description
+            case .decimal(let d)?: return d.description
+            default: return nil
+            }
+        }
+        var loadedAt: LocalTimestamp?
+        if case .timestamp(let t)? = row["_loaded_at"] { loadedAt = t }
+        return TrackingRow(
+            tableName: tableName, lastPrimaryValue: text("last_primary_value"),
+            primaryColumnName: text("primary_column_name"), lastTimestampValue: text("last_timestamp_value"),
+            rowsLoaded: row["rows_loaded"]?.int64 ?? 0, loadStatus: text("load_status"), loadedAt: loadedAt,
+            timestampColumnName: text("timestamp_column_name"), lastTimestampKey: text("last_timestamp_key"),
+            lastError: text("last_error"))
+    }
+
+    /// Writes the whole row (insert or update).
+    func write(_ row: TrackingRow) throws {
+        let values: [Value] = [
+            .text(row.tableName), row.lastPrimaryValue.map(Value.text) ?? .null,
+            row.primaryColumnName.map(Value.text) ?? .null, row.lastTimestampValue.map(Value.text) ?? .null,
+            .integer(row.rowsLoaded), row.loadStatus.map(Value.text) ?? .null,
+            row.loadedAt.map(Value.timestamp) ?? .null, row.timestampColumnName.map(Value.text) ?? .null,
+            row.lastTimestampKey.map(Value.text) ?? .null, row.lastError.map(Value.text) ?? .null,
+        ]
+        let names = Self.contractColumns.map(\.name)
+        let placeholders = (1...names.count).map(connection.engine.placeholder).joined(separator: ", ")
+        let updates = names.dropFirst().map { "\(quoteIdentifier($0)) = excluded.\(quoteIdentifier($0))" }
+        try connection.execute(
+            "INSERT INTO \(table.quoted) (\(quoteIdentifiers(names))) VALUES (\(placeholders)) "
+                + "ON CONFLICT (\(quoteIdentifier("table_name"))) DO UPDATE SET " + updates.joined(separator: ", "),
+            values)
+    }
+
+    /// The wall clock, for `_loaded_at` only: informational, never a cursor.
+    static func now() -> LocalTimestamp {
+        let seconds = Date().timeIntervalSince1970
+        let whole = Int(seconds.rounded(.down))
+        let (y, m, d) = civilFromDays(Int((Double(whole) / 86_400).rounded(.down)))
+        let s = ((whole % 86_400) + 86_400) % 86_400
+        return LocalTimestamp(year: y, month: m, day: d, hour: s / 3600, minute: s % 3600 / 60, second: s % 60,
+                              microsecond: Int((seconds - Double(whole)) * 1_000_000))
+    }
+}
+
+extension TrackingRow {
+    /// The row's cursor values written as the contract's text columns.
+    mutating func store(_ cursor: Cursor, keyColumn: String, timestampColumn: String?) {
+        lastPrimaryValue = cursor.key.map(Self.text)
+        primaryColumnName = keyColumn
+        lastTimestampValue = cursor.timestamp?.description
+        timestampColumnName = timestampColumn
+        lastTimestampKey = cursor.timestampKey.map(Self.text)
+    }
+
+    static func text(_ value: Value) -> String {
+        switch value {
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .decimal(let d): return d.description
+        case .timestamp(let t): return t.description
+        case .date(let d): return d.description
+        default: return value.description
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TidemarkConfig
+import TidemarkDrivers
+import TidemarkLoader
+
+@main
+struct ETLRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "etl-run",
+        abstract: "Load tables incrementally from a source database into a target database.",
+        discussion: """
+            URLs: sqlite:PATH, sqlite::memory:, postgresql://user@host:port/db (or postgres://), or a libpq \
+            key=value string; PG* environment variables fill in what a PostgreSQL URL leaves out.
+            Exit status: 0 every table loaded; 1 a load failed; 64 bad usage, config or URL.
+            """)
+
+    @Option(help: "The database to read from.") var source: String
+    @Option(help: "The database to write to (tables and etl_load_status are created when missing).") var target: String
+    @Option(help: "The tables.yml with per-table settings.") var config: String?
+    @Option(name: .customLong("tables"), parsing: .singleValue,
+            help: "A table to load; repeat or give a comma list. Default: every table in the config.")
+    var tableArguments: [String] = []
+    @Option(help: "auto|standard|streaming|chunked|copy|parallel (overrides the config).") var strategy: String = "auto"
+    @Option(help: "hybrid|none (reconcile is not available yet).") var policy: String?
+    @Flag(help: "Read every source row (upsert; nothing is truncated).") var full = false
+    @Option(help: "PostgreSQL schema of the source tables.") var sourceSchema = "public"
+    @Option(help: "PostgreSQL schema of the target tables.") var targetSchema = "raw"
+    @Flag(help: "Print one JSON object per table on stdout.") var json = false
+    @Flag(help: "Print the plan (strategy, predicate, cursor) without writing anything.") var dryRun = false
+    @Option(help: "Where to merge method usage (calls, durations per stage).") var methodUsage = "logs/method_usage.json"
+
+    var tables: [String] {
+        tableArguments.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .filter { !$0.isEmpty }
+    }
+
+    func validate() throws {
+        for (flag, url) in [("--source", source), ("--target", target)] {
+            do { _ = try DatabaseURL(url) } catch { throw ValidationError("\(flag): \(error)") }
+        }
+        if StrategyChoice(strategy) == nil {
+            throw ValidationError("--strategy: '\(strategy)' is not one of auto, standard, streaming, chunked, copy, parallel")
+        }
+        if let policy {
+            guard let kind = PolicyKind(rawValue: policy) else {
+                throw ValidationError("--policy: '\(policy)' is not one of reconcile, hybrid, none")
+            }
+            if kind == .reconcile { throw ValidationError("--policy reconcile is not available yet; use hybrid or none") }
+        }
+        if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "tidemark")
+        let configs = try tableConfigs(logger: logger)
+
+        var options = LoadOptions()
+        options.strategy = StrategyChoice(strategy)
+        options.policy = policy.flatMap(PolicyKind.init(rawValue:))
+        options.forceFull = full
+        options.sourceSchema = sourceSchema
+        options.targetSchema = targetSchema
+
+        let sourceURL = try DatabaseURL(source)
+        let targetURL = try DatabaseURL(target)
+        let sourceConnection: any Connection
+        let targetConnection: any Connection
+        do {
+            sourceConnection = try openConnection(sourceURL)
+            targetConnection = try openConnection(targetURL)
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
+        let loader = TableLoader(
+            source: sourceConnection, target: targetConnection, sourceFactory: Self.factory(sourceURL),
+            targetFactory: Self.factory(targetURL), options: options, logger: logger)
+
+        if dryRun {
+            var failed = false
+            for config in configs {
+                do {
+                    print(try PlanReport(loader.plan(config)).render(json: json))
+                } catch {
+                    failed = true
+                    logger.error("\(config.name): \(error)")
+                }
+            }
+            if failed { throw ExitCode.failure }
+            return
+        }
+
+        var failed = false
+        for config in configs {
+            let result = loader.load(config)
+            if !result.succeeded { failed = true }
+            if json { print(try JSONLine.encode(result)) }
+        }
+        do {
+            try loader.usage.save(to: methodUsage)
+        } catch {
+            logger.warning("could not write \(methodUsage): \(error)")
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    /// More connections to the same database, for parallel workers; none for a private in-memory database.
+    static func factory(_ url: DatabaseURL) -> ConnectionFactory? {
+        if url == .sqlite(path: DatabaseURL.sqliteMemoryPath) { return nil }
+        return { try openConnection(url) }
+    }
+
+    /// The configs of the tables to load: from tables.yml (filtered by --tables), or defaults per --tables name.
+    private func tableConfigs(logger: Logger) throws -> [TableConfig] {
+        guard let config else { return tables.map(TableConfig.init(name:)) }
+        let file: TablesFile
+        do {
+            file = try TablesFile.load(path: config)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        for warning in file.warnings { logger.warning("\(warning)") }
+        if tables.isEmpty { return file.tables }
+        return try tables.map { name in
+            guard let table = file[name] else { throw ValidationError("--tables: '\(name)' is not in \(config)") }
+            return table
+        }
+    }
+}
+
+/// The dry-run view of a plan.
+struct PlanReport: Encodable {
+    let table: String
+    let strategy: String
+    let policy: String
+    let mode: String
+    let full_load: Bool
+    let full_load_reason: String?
+    let cursor: String
+    let predicate: [String]
+    let warnings: [String]
+
+    init(_ plan: TablePlan) {
+        table = plan.table
+        strategy = plan.strategy.rawValue
+        policy = plan.policy.rawValue
+        mode = plan.mode.rawValue
+        full_load = plan.isFullLoad
+        full_load_reason = plan.fullLoadReason
+        cursor = plan.storedCursor.description
+        predicate = plan.describeReads()
+        warnings = plan.warnings
+    }
+
+    func render(json: Bool) throws -> String {
+        if json { return try JSONLine.encode(self) }
+        var lines = ["\(table): \(strategy) loading, policy \(policy), cursor mode \(mode)",
+                     "  cursor: \(cursor)" + (full_load ? " (full load: \(full_load_reason ?? ""))" : "")]
+        lines += predicate.map { "  read: \($0)" }
+        lines += warnings.map { "  warning: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+enum JSONLine {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
