@@ -78,37 +78,16 @@ public final class ThrowawayPostgres: Sendable {
         }
     }
 
-    /// Runs a program to completion and returns what it printed; throws with that output when it fails.
-    ///
-    /// posix_spawn and waitpid rather than Foundation's Process: the server started by `pg_ctl` inherits the
-    /// output descriptors, and Process then waits on them forever. Output goes to a file instead of a pipe.
+    /// Runs a program to completion; throws with its output when it fails.
     @discardableResult
     static func capture(_ executable: String, _ arguments: [String]) throws -> String {
-        let outputPath = NSTemporaryDirectory() + "/tidemark-spawn-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
-        defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            throw ThrowawayPostgresError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard exitCode == 0 else {
+        let result = try ProcessRunner.run(executable, arguments)
+        guard result.status == 0 else {
             throw ThrowawayPostgresError(
                 message: "\((executable as NSString).lastPathComponent) \(arguments.prefix(4).joined(separator: " ")) "
-                    + "failed (exit \(exitCode)): \(output.suffix(1500))")
+                    + "failed (exit \(result.status)): \((result.stdout + result.stderr).suffix(1500))")
         }
-        return output
+        return result.stdout
     }
 }
 

@@ -82,3 +82,41 @@ final class SharedCluster: @unchecked Sendable {
         if case .success(let cluster) = result { cluster.stop() }
     }
 }
+
+extension DatabaseURL {
+    /// The URL as a command-line argument (a libpq key=value string for PostgreSQL). Test use only: it carries
+    /// the password in clear if there is one.
+    public var commandLineArgument: String {
+        switch self {
+        case .sqlite(let path): return "sqlite:" + path
+        case .postgres(let parameters):
+            return parameters.map { p in
+                "\(p.keyword)='" + p.value.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "'", with: "\\'") + "'"
+            }.joined(separator: " ")
+        }
+    }
+
+    /// The schema a test database's search_path points at (PostgreSQL), nil for SQLite.
+    public var testSchema: String? {
+        guard case .postgres(let parameters) = self,
+            let options = parameters.first(where: { $0.keyword == "options" })?.value,
+            let range = options.range(of: "search_path=")
+        else { return nil }
+        return String(options[range.upperBound...])
+    }
+}
+
+/// Finds an executable product of this package next to the test bundle (SwiftPM builds both into one folder).
+public func builtProduct(_ name: String) throws -> String {
+    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = testBinary.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    throw CocoaError(.fileNoSuchFile, userInfo: [
+        NSLocalizedDescriptionKey: "\(name) is not built next to the tests; run `swift build` first",
+    ])
+}

@@ -26,6 +26,33 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var warnings: [String]
 
     public var succeeded: Bool { error == nil }
+
+    // Encoded by hand so an absent reason or error is `null` rather than a missing key: the JSON lines are a
+    // contract, and consumers should find every field.
+    private enum CodingKeys: String, CodingKey {
+        case table, strategy, policy, rows_loaded, fallback, fallback_reason, rows_repaired, rows_deleted, verified,
+            duration_s, rows_read, full_load, cursor_before, cursor_after, error, warnings
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(table, forKey: .table)
+        try c.encode(strategy, forKey: .strategy)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(rows_loaded, forKey: .rows_loaded)
+        try c.encode(fallback, forKey: .fallback)
+        try c.encode(fallback_reason, forKey: .fallback_reason)
+        try c.encode(rows_repaired, forKey: .rows_repaired)
+        try c.encode(rows_deleted, forKey: .rows_deleted)
+        try c.encode(verified, forKey: .verified)
+        try c.encode(duration_s, forKey: .duration_s)
+        try c.encode(rows_read, forKey: .rows_read)
+        try c.encode(full_load, forKey: .full_load)
+        try c.encode(cursor_before, forKey: .cursor_before)
+        try c.encode(cursor_after, forKey: .cursor_after)
+        try c.encode(error, forKey: .error)
+        try c.encode(warnings, forKey: .warnings)
+    }
 }
 
 /// Loads tables from a source into a target: config → plan → read → write → checkpoint → recover → result.

@@ -1,0 +1,117 @@
+/// How several incremental columns combine into one "changed since" predicate.
+public enum IncrementalLogic: String, Sendable, Equatable, CaseIterable {
+    case singleColumn = "single_column"
+    case orLogic = "or_logic"
+    case andLogic = "and_logic"
+    case none
+}
+
+/// Whether source rows are only ever inserted, or also edited where they stand.
+public enum SyncProfile: String, Sendable, Equatable, CaseIterable {
+    case appendOnly = "append_only"
+    case inPlaceUpdates = "in_place_updates"
+}
+
+/// How rows move from source to target.
+public enum StrategyKind: String, Sendable, CaseIterable, Codable, Equatable {
+    case standard
+    case streaming
+    case chunked
+    case copy
+    case parallel
+}
+
+/// A per-table strategy override: let the loader pick by size, or pin one strategy.
+public enum StrategyChoice: Sendable, Equatable {
+    case auto
+    case fixed(StrategyKind)
+
+    /// Accepts `auto` or a ``StrategyKind`` raw value; anything else is `nil`.
+    public init?(_ text: String) {
+        if text == "auto" {
+            self = .auto
+        } else if let kind = StrategyKind(rawValue: text) {
+            self = .fixed(kind)
+        } else {
+            return nil
+        }
+    }
+
+    /// The spelling used in `tables.yml`.
+    public var text: String {
+        switch self {
+        case .auto: "auto"
+        case .fixed(let kind): kind.rawValue
+        }
+    }
+}
+
+/// What the loader does when it finds the target stale.
+public enum PolicyKind: String, Sendable, CaseIterable, Codable, Equatable {
+    case none
+    case hybrid
+    case reconcile
+}
+
+/// When the loader compares target against source after a load.
+public enum VerifyMode: String, Sendable, Equatable, CaseIterable {
+    case everyRun = "every_run"
+    case off
+}
+
+/// A dbt-style child-to-parent link; `filter` exempts child rows such as Open Dental's `0` meaning "none".
+public struct Relationship: Sendable, Equatable {
+    public var column: String
+    public var parentTable: String
+    public var parentColumn: String
+    public var filter: String?
+
+    public init(column: String, parentTable: String, parentColumn: String, filter: String? = nil) {
+        self.column = column
+        self.parentTable = parentTable
+        self.parentColumn = parentColumn
+        self.filter = filter
+    }
+}
+
+/// One table's settings from `tables.yml`: the seed's fields Tidemark reads plus Tidemark's own overrides.
+public struct TableConfig: Sendable, Equatable {
+    public var name: String
+    /// Empty means unknown; the loader then asks the source for the key.
+    public var primaryKey: [String]
+    public var incrementalColumns: [String]
+    public var incrementalStrategy: IncrementalLogic?
+    public var primaryIncrementalColumn: String?
+    public var batchSize: Int?
+    public var estimatedRows: Int?
+    public var estimatedSizeMB: Double?
+    public var performanceCategory: String?
+
+    // MARK: - Tidemark's own fields
+
+    public var strategy: StrategyChoice?
+    public var policy: PolicyKind?
+    public var lookbackSeconds: Int?
+    public var syncProfile: SyncProfile?
+    public var verify: VerifyMode?
+    public var relationships: [Relationship]
+
+    /// A table with nothing configured, as if it were named only on the command line.
+    public init(name: String) {
+        self.name = name
+        self.primaryKey = []
+        self.incrementalColumns = []
+        self.incrementalStrategy = nil
+        self.primaryIncrementalColumn = nil
+        self.batchSize = nil
+        self.estimatedRows = nil
+        self.estimatedSizeMB = nil
+        self.performanceCategory = nil
+        self.strategy = nil
+        self.policy = nil
+        self.lookbackSeconds = nil
+        self.syncProfile = nil
+        self.verify = nil
+        self.relationships = []
+    }
+}

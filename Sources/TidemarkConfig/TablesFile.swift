@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A parsed `tables.yml`: the tables in file order, plus what was odd but usable.
+public struct TablesFile: Sendable {
+    public let path: String
+    public let tables: [TableConfig]
+    public let warnings: [ConfigWarning]
+    private let index: [String: Int]
+
+    /// For callers that build a config in code (tests, a table named only on the command line).
+    /// If two tables share a name, the subscript returns the first.
+    public init(path: String, tables: [TableConfig], warnings: [ConfigWarning] = []) {
+        self.path = path
+        self.tables = tables
+        self.warnings = warnings
+        var index: [String: Int] = [:]
+        for (position, table) in tables.enumerated() where index[table.name] == nil {
+            index[table.name] = position
+        }
+        self.index = index
+    }
+
+    /// Looks a table up by its exact name.
+    public subscript(name: String) -> TableConfig? {
+        index[name].map { tables[$0] }
+    }
+
+    /// Reads and parses the file at `path`; errors carry `path` as given.
+    public static func load(path: String) throws(ConfigError) -> TablesFile {
+        let text = try readText(path: path)
+        return try parse(text, file: path)
+    }
+
+    /// Parses YAML text; `file` only labels errors and warnings.
+    public static func parse(_ yaml: String, file: String) throws(ConfigError) -> TablesFile {
+        var parser = TablesParser(file: file)
+        let tables = try parser.parse(yaml)
+        return TablesFile(path: file, tables: tables, warnings: parser.warnings)
+    }
+}
+
+// MARK: - Reading the file
+
+/// Reads with POSIX calls so the error carries the OS's own reason (`No such file or directory`, …).
+private func readText(path: String) throws(ConfigError) -> String {
+    func failure(_ action: String) -> ConfigError {
+        let reason = String(cString: strerror(errno))
+        return ConfigError(file: path, line: nil, message: "cannot \(action) the file: \(reason)")
+    }
+
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { throw failure("open") }
+    defer { close(descriptor) }
+
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw failure("read")
+        }
+        if count == 0 { break }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw ConfigError(file: path, line: nil, message: "the file is not valid UTF-8 text")
+    }
+    return text
+}

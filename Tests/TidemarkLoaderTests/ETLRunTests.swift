@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import TidemarkDrivers
+import TidemarkFixtures
+import TidemarkPostgres
+import TidemarkTestSupport
+
+/// `etl-run` end to end, through the built binary: flags, URLs, config, JSON, exit codes.
+@Suite struct ETLRunTests {
+    static var fixturesConfig: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/tables.yml").path
+    }
+
+    func etlRun(_ arguments: [String], in directory: String? = nil) throws -> ProcessRunner.Result {
+        let binary = try builtProduct("etl-run")
+        var args = arguments
+        if let directory { args += ["--method-usage", directory + "/logs/method_usage.json"] }
+        return try ProcessRunner.run(binary, args)
+    }
+
+    func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test(arguments: TestDatabases.engines)
+    func `loads, then shows the incident under none and recovers it under hybrid`(engine: Engine) throws {
+        try TestDatabases.withFreshDatabase(engine) { sourceURL in
+            try TestDatabases.withFreshDatabase(engine) { targetURL in
+                let directory = try TestDatabases.temporaryDirectory()
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let source = try openConnection(sourceURL)
+                try Fixtures.install(Fixtures.medication(), into: source, schema: sourceURL.testSchema)
+                try Fixtures.install(Fixtures.allergydef(), into: source, schema: sourceURL.testSchema)
+                var common = ["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
+                              "--config", Self.fixturesConfig, "--tables", "medication,allergydef", "--json"]
+                if engine == .postgres {
+                    common += ["--source-schema", sourceURL.testSchema!, "--target-schema", targetURL.testSchema!]
+                }
+
+                let first = try etlRun(common, in: directory)
+                #expect(first.status == 0, "\(first.stderr)")
+                let results = try jsonLines(first.stdout)
+                #expect(results.map { $0["table"] as? String } == ["medication", "allergydef"])
+                #expect(results.first?["rows_loaded"] as? Int == 1090)
+                for key in ["table", "strategy", "policy", "rows_loaded", "fallback", "fallback_reason", "rows_repaired",
+                            "rows_deleted", "verified", "duration_s"] {
+                    #expect(results.first?.keys.contains(key) == true, "missing \(key)")
+                }
+                #expect(first.stderr.contains("Using standard loading for medication"))
+                #expect(first.stderr.contains("Successfully loaded medication (1090 rows) in "))
+                #expect(FileManager.default.fileExists(atPath: directory + "/logs/method_usage.json"))
+
+                // The incident's stale state.
+                let target = try openConnection(targetURL)
+                let medication = TableName("medication", schema: targetURL.testSchema).quoted
+                let status = TableName("etl_load_status", schema: targetURL.testSchema).quoted
+                try target.execute("DELETE FROM \(medication) WHERE \"MedicationNum\" NOT IN (171, 1542, 1543, 1544, 1545)")
+                try target.execute(
+                    "UPDATE \(status) SET last_primary_value = '1545', last_timestamp_value = '2025-10-11 23:10:58.906547' "
+                        + "WHERE table_name = 'medication'")
+
+                let trusting = try etlRun(common + ["--tables", "medication", "--policy", "none"], in: directory)
+                #expect(trusting.status == 0)
+                #expect(try jsonLines(trusting.stdout).first?["rows_loaded"] as? Int == 0)
+                #expect(try target.scalar("SELECT count(*) FROM \(medication)") == 5)
+
+                let hybrid = try etlRun(common + ["--policy", "hybrid"], in: directory)
+                #expect(hybrid.status == 0)
+                let fixed = try jsonLines(hybrid.stdout).first
+                #expect(fixed?["fallback"] as? String == "full_reload")
+                #expect(fixed?["rows_loaded"] as? Int == 1085)
+                #expect(hybrid.stderr.contains(
+                    "Incremental query returned 0 rows for medication, but analytics needs updating. Falling back to full load from replication."))
+                #expect(hybrid.stderr.contains("HYBRID FIX: Successfully loaded 1085 rows for medication via full load fallback"))
+                #expect(try target.scalar("SELECT count(*) FROM \(medication)") == 1090)
+            }
+        }
+    }
+
+    @Test func `dry run prints the plan and writes nothing`() throws {
+        try TestDatabases.withFreshDatabase(.sqlite) { sourceURL in
+            try TestDatabases.withFreshDatabase(.sqlite) { targetURL in
+                try Fixtures.install(Fixtures.medication(), into: try openConnection(sourceURL))
+                let result = try etlRun(["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
+                                         "--config", Self.fixturesConfig, "--tables", "medication", "--dry-run"])
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(result.stdout.contains("medication: standard loading, policy hybrid"))
+                #expect(result.stdout.contains("read: FROM \"medication\""))
+                #expect(try openConnection(targetURL).tableNames(schema: nil) == [])
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (["--strategy", "fast"], "--strategy"),
+        (["--policy", "sometimes"], "--policy"),
+        (["--policy", "reconcile"], "reconcile is not available yet"),
+        (["--bogus-flag"], "bogus-flag"),
+        ([] as [String], "--tables"),
+    ])
+    func `bad flags exit 64 with a message`(extra: [String], mentions: String) throws {
+        var args = ["--source", "sqlite::memory:", "--target", "sqlite::memory:"]
+        if !extra.isEmpty && extra != ["--bogus-flag"] || extra == ["--bogus-flag"] { args += ["--tables", "t"] }
+        if extra.isEmpty { args.removeLast(2) }
+        let result = try etlRun(args + extra)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(mentions), "\(result.stderr)")
+    }
+
+    @Test func `a bad URL exits 64, names the part and hides the password`() throws {
+        let result = try etlRun(["--source", "postgresql://etl:hunter2@db:notaport/od", "--target", "sqlite::memory:",
+                                 "--tables", "medication"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("port"))
+        #expect(!result.stderr.contains("hunter2"))
+        #expect(!result.stdout.contains("hunter2"))
+    }
+
+    @Test func `an unreachable server fails with exit 1 and no password`() throws {
+        let result = try etlRun(["--source", "host=/nonexistent-dir port=5999 user=etl password=hunter2",
+                                 "--target", "sqlite::memory:", "--tables", "medication"])
+        #expect(result.status == 1)
+        #expect(!result.stderr.contains("hunter2"))
+    }
+
+    @Test func `a malformed tables.yml exits 64 naming file, line and field`() throws {
+        let directory = try TestDatabases.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/tables.yml"
+        try "tables:\n  medication:\n    primary_key: MedicationNum\n    batch_size: lots\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let result = try etlRun(["--source", "sqlite::memory:", "--target", "sqlite::memory:", "--config", path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("tables.yml:4"), "\(result.stderr)")
+        #expect(result.stderr.contains("batch_size"))
+    }
+
+    @Test func `a table missing from the source fails that table with exit 1`() throws {
+        try TestDatabases.withFreshDatabase(.sqlite) { sourceURL in
+            try TestDatabases.withFreshDatabase(.sqlite) { targetURL in
+                let result = try etlRun(["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
+                                         "--tables", "nothing_here", "--json"])
+                #expect(result.status == 1)
+                #expect(result.stdout.contains("does not exist"))
+            }
+        }
+    }
+}
