@@ -12,11 +12,12 @@ import TidemarkTestSupport
             .deletingLastPathComponent().appendingPathComponent("Fixtures/tables.yml").path
     }
 
+    /// Runs the built etl-run; method usage goes to `directory` (a throwaway one when not given).
     func etlRun(_ arguments: [String], in directory: String? = nil) throws -> ProcessRunner.Result {
         let binary = try builtProduct("etl-run")
-        var args = arguments
-        if let directory { args += ["--method-usage", directory + "/logs/method_usage.json"] }
-        return try ProcessRunner.run(binary, args)
+        let scratch = try directory ?? TestDatabases.temporaryDirectory()
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+        return try ProcessRunner.run(binary, arguments + ["--method-usage", scratch + "/logs/method_usage.json"])
     }
 
     func jsonLines(_ text: String) throws -> [[String: Any]] {

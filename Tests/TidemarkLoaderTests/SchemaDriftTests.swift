@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import TidemarkConfig
+import TidemarkDrivers
+import TidemarkFixtures
+import TidemarkLoader
+import TidemarkTestSupport
+
+/// Source schema changes: a new column is added and re-synchronised, nothing is ever dropped.
+@Suite struct SchemaDriftTests {
+    @Test(arguments: LoadPath.all)
+    func `a column added to the source is added to the target and back-filled`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            try bench.install(Fixtures.medication())
+            bench.load(medicationConfig(), strategy: .standard)
+            let table = bench.table("medication", on: bench.source).quoted
+            try bench.source.execute("ALTER TABLE \(table) ADD COLUMN \"IsHidden\" BOOLEAN")
+            try bench.source.execute("UPDATE \(table) SET \"IsHidden\" = \(bench.source.engine == .sqlite ? "1" : "true") WHERE \"MedicationNum\" < 500")
+            let result = bench.load(medicationConfig(), strategy: .streaming)
+            #expect(result.error == nil)
+            #expect(result.full_load)
+            #expect(try bench.target.columns(of: bench.table("medication", on: bench.target)).map(\.name).last == "IsHidden")
+            try bench.expectSame("medication", key: "MedicationNum")
+            #expect(bench.load(medicationConfig(), strategy: .streaming).rows_loaded == 0)
+        }
+    }
+
+    @Test(arguments: LoadPath.all)
+    func `a column removed from the source is kept in the target with a warning`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            try bench.install(Fixtures.medication())
+            bench.load(medicationConfig(), strategy: .standard)
+            try bench.target.execute("ALTER TABLE \(bench.table("medication", on: bench.target).quoted) ADD COLUMN \"Legacy\" TEXT")
+            let result = bench.load(medicationConfig(), strategy: .standard)
+            #expect(result.error == nil)
+            #expect(result.warnings.contains { $0.contains("Legacy") })
+            #expect(try bench.count("medication", on: bench.target) == 1090)
+        }
+    }
+
+    @Test(arguments: LoadPath.all)
+    func `a changed column type stops the table with a message naming the column`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            let source = bench.table("t", on: bench.source)
+            try bench.source.createTable(TableSchema(name: source, columns: [
+                ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("amount", .text)], primaryKey: ["id"]))
+            let target = bench.table("t", on: bench.target)
+            try bench.target.createTable(TableSchema(name: target, columns: [
+                ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("amount", .numeric(precision: 10, scale: 2))],
+                primaryKey: ["id"]))
+            var config = TableConfig(name: "t")
+            config.primaryKey = ["id"]
+            let result = bench.load(config, strategy: .standard)
+            #expect(result.error?.contains("column amount") == true)
+            #expect(try bench.target.tableExists(target))
+            #expect(try bench.tracking("t")?["load_status"] == "failed")
+        }
+    }
+
+    @Test func `identifiers that need quoting load end to end`() throws {
+        for path in LoadPath.all {
+            try LoadBench.with(path) { bench in
+                let name = "Order Lines \"2\" ✓"
+                let source = bench.table(name, on: bench.source)
+                try bench.source.createTable(TableSchema(name: source, columns: [
+                    ColumnDefinition("select", .bigint, nullable: false), ColumnDefinition("Mixed Case", .text),
+                    ColumnDefinition("when", .timestamp)], primaryKey: ["select"]))
+                _ = try bench.source.bulkInsert(into: source, columns: ["select", "Mixed Case", "when"],
+                    rows: (1...50).map { [.integer(Int64($0)), .text("row'\($0)"), .timestamp(LocalTimestamp(year: 2025, month: 1, day: 1 + $0 % 28))] })
+                var config = TableConfig(name: name)
+                config.incrementalColumns = ["select", "when"]
+                for strategy in StrategyKind.allCases {
+                    let result = bench.load(config, strategy: strategy, full: true)
+                    #expect(result.error == nil, "\(path.testDescription) \(strategy): \(result.error ?? "")")
+                }
+                try bench.expectSame(name, key: "select")
+            }
+        }
+    }
+}
+
+@Suite struct MethodUsageTests {
+    @Test func `method usage keeps the seed's keys, adds durations and merges runs`() throws {
+        let directory = try TestDatabases.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/logs/method_usage.json"
+        let first = MethodUsage(runID: "run-1")
+        first.measure("StandardStrategy.load") {}
+        first.measure("StandardStrategy.load") {}
+        try first.save(to: path)
+        let second = MethodUsage(runID: "run-2")
+        second.measure("StandardStrategy.load") {}
+        second.record("Pipeline.plan", seconds: 0.5)
+        try second.save(to: path)
+
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: [String: Any]])
+        let standard = try #require(object["StandardStrategy.load"])
+        #expect(standard["call_count"] as? Int == 3)
+        #expect(standard["first_seen"] as? String == "run-1")
+        #expect(standard["run_ids"] as? [String] == ["run-1", "run-2"])
+        #expect(standard["last_run_calls"] as? Int == 1)
+        #expect(standard["last_seen"] is String)
+        #expect(object["Pipeline.plan"]?["total_seconds"] as? Double == 0.5)
+    }
+}
