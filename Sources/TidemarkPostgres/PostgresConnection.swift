@@ -37,7 +37,7 @@ public final class PostgresConnection: Connection {
         self.handle = connection
         try execute("""
             SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; \
-            SET bytea_output = 'hex'; SET extra_float_digits = 3
+            SET bytea_output = 'hex'; SET extra_float_digits = 3; SET client_min_messages = warning
             """)
     }
 

@@ -1,0 +1,82 @@
+import TidemarkDatabase
+
+/// One fixture table: its schema and a deterministic, replayable stream of its rows.
+///
+/// Each call to ``rows()`` starts the stream again from the beginning and yields exactly the same rows, in
+/// primary-key order, with the values in the schema's column order. The large generated tables build each row
+/// as it is requested, so a table of millions of rows costs no memory until it is read, and then only one row
+/// at a time.
+public struct FixtureTable: Sendable {
+    /// The table's name (unqualified unless ``withName(_:)`` gave it a schema), columns and primary key.
+    public let schema: TableSchema
+    /// How many rows ``rows()`` yields.
+    public let rowCount: Int
+    private let makeRows: @Sendable () -> AnySequence<[Value]>
+
+    init(schema: TableSchema, rowCount: Int, rows: @escaping @Sendable () -> AnySequence<[Value]>) {
+        self.schema = schema
+        self.rowCount = rowCount
+        self.makeRows = rows
+    }
+
+    /// A table whose rows are held in an array (the small hand-made fixtures).
+    init(schema: TableSchema, storedRows: [[Value]]) {
+        self.init(schema: schema, rowCount: storedRows.count) { AnySequence(storedRows) }
+    }
+
+    /// The rows, generated lazily and identically on every call, in primary-key order.
+    public func rows() -> AnySequence<[Value]> {
+        makeRows()
+    }
+
+    /// The same columns, key and rows under another table name (which may carry a schema).
+    public func withName(_ name: TableName) -> FixtureTable {
+        FixtureTable(
+            schema: TableSchema(name: name, columns: schema.columns, primaryKey: schema.primaryKey),
+            rowCount: rowCount, rows: makeRows)
+    }
+
+    /// The column names in order.
+    public var columnNames: [String] { schema.columns.map(\.name) }
+}
+
+/// A fixture could not be installed as described.
+public struct FixtureError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Builds the rows of a generated table one at a time, in primary-key order.
+protocol RowGenerator {
+    /// The row at 1-based `position`; called for positions 1, 2, 3, … in order, exactly once each.
+    mutating func row(at position: Int) -> [Value]
+}
+
+/// The rows of a generator, replayed from a fresh copy of its initial state on each iteration.
+struct GeneratedRows<Generator: RowGenerator>: Sequence {
+    let count: Int
+    let initial: Generator
+
+    struct Iterator: IteratorProtocol {
+        var generator: Generator
+        var position = 0
+        let count: Int
+
+        mutating func next() -> [Value]? {
+            guard position < count else { return nil }
+            position += 1
+            return generator.row(at: position)
+        }
+    }
+
+    func makeIterator() -> Iterator {
+        Iterator(generator: initial, count: count)
+    }
+
+    var underestimatedCount: Int { count }
+}

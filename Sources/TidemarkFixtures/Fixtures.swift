@@ -1,0 +1,76 @@
+import TidemarkDatabase
+
+/// Deterministic Open Dental-shaped source data for the loader's tests and the scenario simulator.
+///
+/// `medication` and `allergydef` are small hand-shaped tables that reproduce the October 2025 stale-medication
+/// incident; `procedurelog` (rows updated in place) and `securitylog` (append-only) are generated from a seed
+/// at any size. `Fixtures/README.md` lists every column, row count, named id and edge value.
+public enum Fixtures {
+    /// Open Dental's `medication`: 1090 rows, ids 1…1545 with gaps, every `DateTStamp` before the incident's
+    /// watermark.
+    public static func medication() -> FixtureTable {
+        MedicationFixture.table
+    }
+
+    /// Open Dental's `allergydef`: 21 rows, five of which reference medications the stale target lost.
+    public static func allergydef() -> FixtureTable {
+        AllergyDefFixture.table
+    }
+
+    /// Open Dental's `procedurelog` shape (rows updated in place): `ProcNum` 1…`rows`, generated from `seed`.
+    public static func procedurelog(rows: Int, seed: UInt64) -> FixtureTable {
+        precondition(rows >= 0, "a fixture cannot have a negative row count")
+        return FixtureTable(schema: ProcedureLogGenerator.schema, rowCount: rows) {
+            AnySequence(GeneratedRows(count: rows, initial: ProcedureLogGenerator(seed: seed)))
+        }
+    }
+
+    /// Open Dental's `securitylog` shape (append-only, `LogDateTime` never decreasing with the id):
+    /// `SecurityLogNum` 1…`rows`, generated from `seed`.
+    public static func securitylog(rows: Int, seed: UInt64) -> FixtureTable {
+        precondition(rows >= 0, "a fixture cannot have a negative row count")
+        return FixtureTable(schema: SecurityLogGenerator.schema, rowCount: rows) {
+            AnySequence(GeneratedRows(count: rows, initial: SecurityLogGenerator(seed: seed)))
+        }
+    }
+
+    /// Creates the table (in `schema` on PostgreSQL, nil = unqualified) and bulk-inserts all rows.
+    ///
+    /// Without `schema` the table's own name is used; on PostgreSQL a schema that does not exist yet is created.
+    /// SQLite has no schemas, so there the table is always created unqualified. The table must not already hold
+    /// rows with the fixture's keys: the insert is all-or-nothing.
+    public static func install(_ table: FixtureTable, into db: any Connection, schema: String? = nil) throws {
+        let name: TableName
+        switch db.engine {
+        case .sqlite:
+            name = TableName(table.schema.name.name)
+        case .postgres:
+            name = TableName(table.schema.name.name, schema: schema ?? table.schema.name.schema)
+            if let qualifier = name.schema,
+                try db.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [.text(qualifier)]).isEmpty
+            {
+                try db.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(qualifier))")
+            }
+        }
+        try db.createTable(TableSchema(name: name, columns: table.schema.columns, primaryKey: table.schema.primaryKey))
+        let inserted = try db.bulkInsert(into: name, columns: table.columnNames, rows: table.rows())
+        guard inserted == table.rowCount else {
+            throw FixtureError("installing \(name) wrote \(inserted) rows, expected \(table.rowCount)")
+        }
+    }
+
+    // MARK: The incident
+
+    /// `last_primary_value` in the stale tracking row: the highest `MedicationNum` in the source.
+    public static let incidentWatermarkKey: Int64 = 1545
+
+    /// `_loaded_at` in the stale tracking row; no medication row is stamped later.
+    public static let incidentWatermarkTimestamp = LocalTimestamp(
+        year: 2025, month: 10, day: 11, hour: 23, minute: 10, second: 58, microsecond: 906_547)
+
+    /// The medication ids the stale analytics table still held.
+    public static let incidentSurvivingIDs: [Int64] = [171, 1542, 1543, 1544, 1545]
+
+    /// The medication ids `allergydef` references that the stale analytics table had lost.
+    public static let incidentMissingReferencedIDs: [Int64] = [100, 137, 360, 630, 1515]
+}
