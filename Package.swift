@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TidemarkDrivers", targets: ["TidemarkDrivers"]),
         .library(name: "TidemarkLoader", targets: ["TidemarkLoader"]),
         .executable(name: "etl-run", targets: ["etl-run"]),
+        .executable(name: "simulate", targets: ["simulate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,11 +48,30 @@ let package = Package(
         // Deterministic Open Dental-shaped source data (medication, allergydef, generated large tables).
         .target(name: "TidemarkFixtures", dependencies: ["TidemarkDatabase"], swiftSettings: settings),
 
+        // The scenario simulator: scenario files, damage steps, the matrix runner, the oracle, reports.
+        .target(
+            name: "TidemarkSimulator",
+            dependencies: [
+                "TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings),
+
         // Command-line tools: thin argument-parser commands over the libraries.
         .executableTarget(
             name: "etl-run",
             dependencies: [
                 "TidemarkLoader", "TidemarkDrivers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings),
+
+        .executableTarget(
+            name: "simulate",
+            dependencies: [
+                "TidemarkSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,6 +87,10 @@ let package = Package(
         .testTarget(
             name: "TidemarkLoaderTests",
             dependencies: ["TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkTestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "TidemarkSimulatorTests",
+            dependencies: ["TidemarkSimulator", "TidemarkDrivers", "TidemarkFixtures", "TidemarkTestSupport"],
             swiftSettings: settings),
         .testTarget(name: "TidemarkConfigTests", dependencies: ["TidemarkConfig"], swiftSettings: settings),
         .testTarget(

@@ -20,6 +20,8 @@ public struct LoadOptions: Sendable {
     /// Fault injection for tests and the simulator: fail inside the n-th commit (1-based) of each table load,
     /// after its rows were written and before it commits, so the rollback path is exercised.
     public var failInsideCommit: Int?
+    /// Shifts the wall clock `_loaded_at` records (the simulator's clock-skew step); cursors never read it.
+    public var clockSkewSeconds = 0
 
     public init(runID: String = LoadOptions.newRunID()) {
         self.runID = runID

@@ -82,7 +82,7 @@ final class LoadSession {
                 row.store(next, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
                 row.rowsLoaded = Int64(rowsWritten + written)
                 row.loadStatus = LoadStatus.pending.rawValue
-                row.loadedAt = LoadStatusTable.now()
+                row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
                 try tracking.write(row)
                 if options.failInsideCommit == attempt { throw InjectedFault(commit: attempt) }
                 trackingRow = row
@@ -115,7 +115,7 @@ final class LoadSession {
         var row = trackingRow
         row.store(newCursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
         row.rowsLoaded = Int64(rowsWritten)
-        row.loadedAt = LoadStatusTable.now()
+        row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
         try target.transaction { try tracking.write(row) }
         trackingRow = row
         cursor = newCursor

@@ -158,7 +158,7 @@ public final class TableLoader {
             row.store(current.cursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
             row.rowsLoaded = Int64(current.rowsWritten)
             row.loadStatus = LoadStatus.success.rawValue
-            row.loadedAt = LoadStatusTable.now()
+            row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
             row.lastError = nil
             try tracking.write(row)
         }
@@ -182,7 +182,7 @@ public final class TableLoader {
             var row = try tracking.read(table) ?? TrackingRow(tableName: table, rowsLoaded: 0)
             row.loadStatus = LoadStatus.failed.rawValue
             row.lastError = String(String(describing: error).prefix(2000))
-            row.loadedAt = LoadStatusTable.now()
+            row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
             try target.transaction { try tracking.write(row) }
         } catch {
             logger.error("Could not record the failure of \(table) in etl_load_status: \(error)")

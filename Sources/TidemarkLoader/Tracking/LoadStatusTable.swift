@@ -108,8 +108,8 @@ struct LoadStatusTable {
     }
 
     /// The wall clock, for `_loaded_at` only: informational, never a cursor.
-    static func now() -> LocalTimestamp {
-        let seconds = Date().timeIntervalSince1970
+    static func now(skew: Int = 0) -> LocalTimestamp {
+        let seconds = Date().timeIntervalSince1970 + Double(skew)
         let whole = Int(seconds.rounded(.down))
         let (y, m, d) = civilFromDays(Int((Double(whole) / 86_400).rounded(.down)))
         let s = ((whole % 86_400) + 86_400) % 86_400

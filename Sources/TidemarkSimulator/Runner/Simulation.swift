@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import TidemarkConfig
+import TidemarkDrivers
+import TidemarkFixtures
+import TidemarkPostgres
+
+/// What to run: which backends, strategies and policies, from which seed.
+public struct SimulationOptions: Sendable {
+    public var backends: [Backend] = [.sqlite]
+    public var strategies: [StrategyKind] = StrategyKind.allCases
+    public var policies: [PolicyKind] = PolicyKind.allCases
+    public var seed: UInt64 = 1
+    /// An existing PostgreSQL server; without one, a throwaway cluster is started and removed.
+    public var postgresURL: DatabaseURL?
+    /// Small batches, so every load checkpoints several times.
+    public var batchSize = 250
+    public var logger = Logger(label: "tidemark-simulate", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    public init() {}
+}
+
+/// Policies that exist today; cells of the others are listed as not run.
+public let availablePolicies: Set<PolicyKind> = [.none, .hybrid]
+
+/// Runs the matrix of scenarios × strategies × backends × policies.
+public enum Simulation {
+    public static func run(_ scenarios: [Scenario], configs: [String: TableConfig], options: SimulationOptions,
+                           progress: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> SimulationReport {
+        let started = Date()
+        var cells: [CellResult] = []
+        for backend in options.backends {
+            var cluster: ThrowawayPostgres?
+            defer { cluster?.stop() }
+            let environment: any CellEnvironment
+            switch backend {
+            case .sqlite:
+                environment = SQLiteEnvironment()
+            case .postgres:
+                if let url = options.postgresURL {
+                    environment = PostgresEnvironment(server: url)
+                } else {
+                    cluster = try ThrowawayPostgres()
+                    environment = PostgresEnvironment(server: .postgres(parameters: cluster!.parameters))
+                }
+            }
+            cells += runCells(scenarios, configs: configs, options: options, environment: environment, progress: progress)
+        }
+        return SimulationReport(
+            seed: options.seed, startedAt: ISO8601DateFormatter().string(from: started),
+            durationSeconds: Date().timeIntervalSince(started), scenarios: scenarios.map(\.summary), cells: cells)
+    }
+
+    /// The seed of a scenario's cells: the same for every strategy and policy, so their end states compare.
+    static func cellSeed(_ seed: UInt64, scenario: String) -> UInt64 {
+        var hasher = FNV1a()
+        hasher.add(scenario)
+        var random = SeededRandom(seed: seed ^ hasher.value)
+        return random.next()
+    }
+
+    private static func runCells(_ scenarios: [Scenario], configs: [String: TableConfig], options: SimulationOptions,
+                                 environment: any CellEnvironment,
+                                 progress: (@Sendable (Int, Int, String) -> Void)?) -> [CellResult] {
+        struct Planned: Sendable {
+            let scenario: Scenario
+            let strategy: StrategyKind
+            let policy: PolicyKind
+        }
+        var planned: [Planned] = []
+        for scenario in scenarios {
+            for strategy in options.strategies {
+                for policy in options.policies { planned.append(Planned(scenario: scenario, strategy: strategy, policy: policy)) }
+            }
+        }
+        let cells = planned
+        let outcomes = Outcomes(count: cells.count)
+        let total = cells.count
+        DispatchQueue.concurrentPerform(iterations: cells.count) { index in
+            let cell = cells[index]
+            let seed = cellSeed(options.seed, scenario: cell.scenario.name)
+            guard availablePolicies.contains(cell.policy) else {
+                outcomes.set(index, CellRunner.Outcome(result: CellResult(
+                    scenario: cell.scenario.name, strategy: cell.strategy.rawValue, backend: environment.backend.rawValue,
+                    policy: cell.policy.rawValue, status: .notRun,
+                    notRunReason: "policy \(cell.policy.rawValue) is not built yet",
+                    expected: cell.scenario.expectations[cell.policy], observedRecovered: nil, observedFallbackRuns: 0,
+                    observedRowsLoaded: nil, runs: [], checks: [], failures: [], durationSeconds: 0, seed: seed),
+                    fingerprint: nil))
+                return
+            }
+            let runner = CellRunner(
+                scenario: cell.scenario, strategy: cell.strategy, policy: cell.policy,
+                configs: cell.scenario.configs(configs), seed: seed,
+                batchSize: options.batchSize, logger: options.logger)
+            let outcome = runner.run(in: environment)
+            outcomes.set(index, outcome)
+            progress?(outcomes.finished, total, outcome.result.id)
+        }
+        return strategiesAgree(outcomes.all())
+    }
+
+    /// Adds the strategies-agree check: within one (scenario, backend, policy), every strategy's end state must
+    /// equal the most common one.
+    private static func strategiesAgree(_ outcomes: [CellRunner.Outcome]) -> [CellResult] {
+        var groups: [String: [String]] = [:]
+        for outcome in outcomes {
+            guard let fingerprint = outcome.fingerprint else { continue }
+            let r = outcome.result
+            groups["\(r.scenario)/\(r.backend)/\(r.policy)", default: []].append(fingerprint)
+        }
+        return outcomes.map { outcome in
+            var result = outcome.result
+            guard result.status != .notRun else { return result }
+            let group = groups["\(result.scenario)/\(result.backend)/\(result.policy)"] ?? []
+            let counts = Dictionary(group.map { ($0, 1) }, uniquingKeysWith: +)
+            let majority = counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }?.key
+            let held = outcome.fingerprint != nil && outcome.fingerprint == majority
+            let check = InvariantCheck(
+                invariant: .strategiesAgree, held: held, expectedToHold: true,
+                detail: held ? "the same end state as the other \(group.count - 1) strategies"
+                    : "this strategy's target differs from the other strategies' (\(counts.count) distinct end states)")
+            result.checks.append(check)
+            if !held {
+                result.failures.append("strategies-agree: \(check.detail)")
+                result.status = .failed
+            }
+            return result
+        }
+    }
+}
+
+/// Cell outcomes written from worker threads.
+private final class Outcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcomes: [CellRunner.Outcome?]
+    private(set) var finishedCount = 0
+
+    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
+
+    var finished: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return finishedCount
+    }
+
+    func set(_ index: Int, _ outcome: CellRunner.Outcome) {
+        lock.lock()
+        outcomes[index] = outcome
+        finishedCount += 1
+        lock.unlock()
+    }
+
+    func all() -> [CellRunner.Outcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcomes.map { $0! }
+    }
+}
+
+/// Finds scenario files and the fixtures' table config.
+public enum ScenarioLibrary {
+    /// `scenarios/` in the current directory, or the package's own.
+    public static func defaultDirectory() -> String {
+        let local = FileManager.default.currentDirectoryPath + "/scenarios"
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return packageRoot + "/scenarios"
+    }
+
+    static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// Every `*.yaml` in the directory, sorted by name.
+    public static func all(in directory: String) throws -> [Scenario] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        return try names.map { try ScenarioParser.load(path: directory + "/" + $0) }
+    }
+
+    public static func named(_ names: [String], in directory: String) throws -> [Scenario] {
+        try names.map { name in
+            let path = directory + "/" + name + ".yaml"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ScenarioError(file: name, line: nil, reason: "no such scenario (see `simulate list`)")
+            }
+            return try ScenarioParser.load(path: path)
+        }
+    }
+
+    /// The fixtures' table config (Fixtures/tables.yml beside scenarios/).
+    public static func tableConfigs(scenarioDirectory: String) throws -> [String: TableConfig] {
+        let path = (scenarioDirectory as NSString).deletingLastPathComponent + "/Fixtures/tables.yml"
+        let file = try TablesFile.load(path: FileManager.default.fileExists(atPath: path) ? path : packageRoot + "/Fixtures/tables.yml")
+        return Dictionary(file.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+extension Scenario {
+    /// The table configs with this scenario's overrides applied.
+    func configs(_ base: [String: TableConfig]) -> [String: TableConfig] {
+        var result = base
+        for (table, fields) in tableOverrides {
+            var config = result[table] ?? TableConfig(name: table)
+            for (field, value) in fields {
+                let text: String? = { if case .string(let s) = value { return s } else { return nil } }()
+                switch field {
+                case "sync_profile": config.syncProfile = text.flatMap(SyncProfile.init(rawValue:))
+                case "incremental_strategy": config.incrementalStrategy = text.flatMap(IncrementalLogic.init(rawValue:))
+                case "primary_incremental_column": config.primaryIncrementalColumn = text
+                case "lookback_seconds": if case .integer(let i) = value { config.lookbackSeconds = Int(i) }
+                case "batch_size": if case .integer(let i) = value { config.batchSize = Int(i) }
+                default: break
+                }
+            }
+            result[table] = config
+        }
+        return result
+    }
+}
