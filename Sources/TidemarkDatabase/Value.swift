@@ -96,22 +96,32 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `[+-]digits[.digits]`. Returns nil for anything else (exponents, NaN, empty strings).
     public init?(_ text: String) {
-        var s = Substring(text.trimming(" "))
         var negative = false
-        if s.first == "-" || s.first == "+" {
-            negative = s.first == "-"
-            s = s.dropFirst()
+        var whole: [UInt8] = []
+        var fraction: [UInt8] = []
+        var seenPoint = false
+        var sawSign = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if seenPoint { fraction.append(byte) } else { whole.append(byte) }
+            case UInt8(ascii: "."):
+                guard !seenPoint else { return nil }
+                seenPoint = true
+            case UInt8(ascii: "-"), UInt8(ascii: "+"):
+                guard !sawSign, whole.isEmpty, !seenPoint else { return nil }
+                sawSign = true
+                negative = byte == UInt8(ascii: "-")
+            case UInt8(ascii: " ") where whole.isEmpty && !seenPoint && !sawSign:
+                continue
+            default:
+                return nil
+            }
         }
-        let parts = s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0]
-        let fraction = parts.count > 1 ? parts[1] : ""
-        guard !(whole.isEmpty && fraction.isEmpty),
-            whole.allSatisfy({ $0.isASCII && $0.isNumber }),
-            fraction.allSatisfy({ $0.isASCII && $0.isNumber })
-        else { return nil }
-        var unscaled = String(whole + fraction).drop { $0 == "0" }
-        if unscaled.isEmpty { unscaled = "0" }
-        self.digits = String(unscaled)
+        guard !(whole.isEmpty && fraction.isEmpty) else { return nil }
+        var unscaled = ArraySlice(whole + fraction)
+        while unscaled.first == UInt8(ascii: "0") { unscaled = unscaled.dropFirst() }
+        self.digits = unscaled.isEmpty ? "0" : String(decoding: unscaled, as: UTF8.self)
         self.scale = fraction.count
         self.isNegative = negative && self.digits != "0"
     }
@@ -155,16 +165,31 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD`.
     public init?(_ text: String) {
-        let fields = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard fields.count == 3, fields[0].count == 4, fields[1].count == 2, fields[2].count == 2,
-            let y = Int(fields[0]), let m = Int(fields[1]), let d = Int(fields[2]),
+        var text = text
+        guard let date = text.withUTF8({ bytes in bytes.count == 10 ? Self.parse(bytes, at: 0) : nil }) else {
+            return nil
+        }
+        self = date
+    }
+
+    /// `YYYY-MM-DD` at `offset` of UTF-8 bytes. Byte-level because every date a driver reads passes here.
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, at offset: Int) -> LocalDate? {
+        guard b.count >= offset + 10, b[offset + 4] == UInt8(ascii: "-"), b[offset + 7] == UInt8(ascii: "-"),
+            let y = digits(b, offset, 4), let m = digits(b, offset + 5, 2), let d = digits(b, offset + 8, 2),
             (1...12).contains(m), (1...31).contains(d)
         else { return nil }
-        self.init(year: y, month: m, day: d)
+        return LocalDate(year: y, month: m, day: d)
     }
 
     public var description: String {
-        pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(10)
+        appendDigits(&bytes, year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day, 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool {
@@ -202,41 +227,83 @@ public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.f…]` (one to six fraction digits) or a bare date.
     public init?(_ text: String) {
-        let trimmed = String(text.trimming(" "))
-        guard trimmed.count >= 10, let date = LocalDate(String(trimmed.prefix(10))) else { return nil }
-        let rest = trimmed.dropFirst(10)
-        if rest.isEmpty {
-            self.init(date: date)
-            return
-        }
-        guard rest.first == " " || rest.first == "T" else { return nil }
-        let time = rest.dropFirst()
-        let clockAndFraction = time.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let clock = clockAndFraction[0].split(separator: ":", omittingEmptySubsequences: false)
-        guard clock.count == 3, clock.allSatisfy({ $0.count == 2 }),
-            let h = Int(clock[0]), let mi = Int(clock[1]), let s = Int(clock[2]),
-            (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s)
+        var text = text
+        guard let timestamp = text.withUTF8(Self.parse) else { return nil }
+        self = timestamp
+    }
+
+    /// Byte-level, because every timestamp a driver reads passes here.
+    static func parse(_ all: UnsafeBufferPointer<UInt8>) -> LocalTimestamp? {
+        var start = 0
+        var end = all.count
+        while start < end, all[start] == UInt8(ascii: " ") { start += 1 }
+        while end > start, all[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        let b = UnsafeBufferPointer(rebasing: all[start..<end])
+        guard let date = LocalDate.parse(b, at: 0) else { return nil }
+        if b.count == 10 { return LocalTimestamp(date: date) }
+        guard b.count >= 19, b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T"),
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+            let h = digits(b, 11, 2), let mi = digits(b, 14, 2), let sec = digits(b, 17, 2),
+            (0...23).contains(h), (0...59).contains(mi), (0...60).contains(sec)
         else { return nil }
         var micros = 0
-        if clockAndFraction.count == 2 {
-            let fraction = clockAndFraction[1]
-            guard (1...6).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let f = Int(fraction)
+        if b.count > 19 {
+            let fractionDigits = b.count - 20
+            guard b[19] == UInt8(ascii: "."), (1...6).contains(fractionDigits),
+                let f = digits(b, 20, fractionDigits)
             else { return nil }
-            micros = f * Int(pow10(6 - fraction.count))
+            micros = f * pow10(6 - fractionDigits)
         }
-        self.init(date: date, hour: h, minute: mi, second: s, microsecond: micros)
+        return LocalTimestamp(date: date, hour: h, minute: mi, second: sec, microsecond: micros)
     }
 
     public var description: String {
-        var text = date.description + " " + pad(hour, 2) + ":" + pad(minute, 2) + ":" + pad(second, 2)
-        if microsecond != 0 { text += "." + pad(microsecond, 6) }
-        return text
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(26)
+        appendDigits(&bytes, date.year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, date.month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, date.day, 2)
+        bytes.append(UInt8(ascii: " "))
+        appendDigits(&bytes, hour, 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(&bytes, minute, 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(&bytes, second, 2)
+        if microsecond != 0 {
+            bytes.append(UInt8(ascii: "."))
+            appendDigits(&bytes, microsecond, 6)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func < (a: LocalTimestamp, b: LocalTimestamp) -> Bool {
         (a.date, a.hour, a.minute, a.second, a.microsecond) < (b.date, b.hour, b.minute, b.second, b.microsecond)
     }
+}
+
+/// The decimal number in `count` ASCII digits at `offset`, or nil when one is not a digit.
+private func digits(_ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ count: Int) -> Int? {
+    var value = 0
+    for i in offset..<(offset + count) {
+        let d = Int(b[i]) - 48
+        guard d >= 0, d <= 9 else { return nil }
+        value = value * 10 + d
+    }
+    return value
+}
+
+/// Appends `n` zero-padded to at least `width` digits (n ≥ 0).
+private func appendDigits(_ bytes: inout [UInt8], _ n: Int, _ width: Int) {
+    var scratch: [UInt8] = []
+    var v = n
+    repeat {
+        scratch.append(UInt8(48 + v % 10))
+        v /= 10
+    } while v > 0
+    for _ in scratch.count..<max(width, scratch.count) { bytes.append(48) }
+    bytes.append(contentsOf: scratch.reversed())
 }
 
 private func pow10(_ n: Int) -> Int {
@@ -245,7 +312,3 @@ private func pow10(_ n: Int) -> Int {
     return r
 }
 
-func pad(_ n: Int, _ width: Int) -> String {
-    let s = String(n)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-}

@@ -135,7 +135,7 @@ private func rawControls(in text: String, allowingTab: Bool = false) -> [Unicode
         let phantom = try #require(lines.firstIndex(of: "phantom-rows · sqlite"))
         #expect(lines[phantom + 3].contains("✘ 0 rows (as expected)"))
         #expect(lines[phantom + 4].contains("✔ 3 rows, 1 fallback"))
-        #expect(plain.contains("✘ (as expected) the policy's known weakness"))
+        #expect(plain.contains("Note: ✘ … (as expected) means the policy's known weakness"))
     }
 
     @Test func `columns line up counting characters`() throws {

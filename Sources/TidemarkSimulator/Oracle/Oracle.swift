@@ -47,15 +47,23 @@ public enum Oracle {
         }
     }
 
-    /// The canonical rows of a table keyed by their canonical key, over the given columns.
+    /// The canonical rows of a table keyed by their canonical key, over the given columns: one string per row,
+    /// each canonical value prefixed with its byte length so no two rows can run together.
     public static func snapshot(_ db: any Connection, _ table: TableName, columns: [String], key: String,
-                                where filter: (sql: String, parameters: [Value])? = nil) throws -> [String: [String]] {
+                                where filter: (sql: String, parameters: [Value])? = nil) throws -> [String: String] {
         var sql = "SELECT \(quoteIdentifiers([key] + columns)) FROM \(table.quoted)"
         if let filter { sql += " WHERE " + filter.sql }
-        var rows: [String: [String]] = [:]
+        var rows: [String: String] = [:]
         try db.stream(sql, filter?.parameters ?? [], batchSize: 5000) { batch in
             for row in batch {
-                rows[canonical(row[0])] = row.values.dropFirst().map(canonical)
+                var line = ""
+                for value in row.values.dropFirst() {
+                    let text = canonical(value)
+                    line += String(text.utf8.count)
+                    line += ":"
+                    line += text
+                }
+                rows[canonical(row[0])] = line
             }
         }
         return rows
@@ -96,7 +104,7 @@ public enum Oracle {
         var hasher = FNV1a()
         for k in rows.keys.sorted() {
             hasher.add(k)
-            for value in rows[k]! { hasher.add(value) }
+            hasher.add(rows[k]!)
         }
         return String(hasher.value, radix: 16) + "/\(rows.count)"
     }

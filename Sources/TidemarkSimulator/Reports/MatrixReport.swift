@@ -36,8 +36,8 @@ public enum MatrixReport {
         let tally = ReportLayout.Tally(report.cells)
         if tally.expectedFailures > 0 {
             lines.append("")
-            lines.append(style.yellow("✘ (as expected)") + " "
-                + style.dim("the policy's known weakness showed up exactly as the scenario predicts: the cell passes"))
+            lines.append("Note: " + style.yellow("✘ … (as expected)") + " "
+                + style.dim("means the policy's known weakness showed up exactly as the scenario predicts: the cell passes"))
         }
 
         let failed = report.cells.filter { $0.status == .failed }

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TidemarkConfig
+import TidemarkDrivers
+import TidemarkPostgres
+import TidemarkSimulator
+import TidemarkTestSupport
+
+/// The regression gate: every scenario, every strategy and policy, on SQLite and PostgreSQL. A cell passes
+/// when what happened is what the scenario expects — so this fails if a fix breaks, and also if the harness
+/// stops seeing a documented bug.
+@Suite struct GateTests {
+    static let directory = ScenarioLibrary.defaultDirectory()
+    static let scenarioNames: [String] = (try? ScenarioLibrary.all(in: directory).map(\.name)) ?? []
+
+    @Test(arguments: scenarioNames, [Backend.sqlite, .postgres])
+    func `the scenario behaves as expected in every cell`(scenario: String, backend: Backend) throws {
+        let scenarios = try ScenarioLibrary.named([scenario], in: Self.directory)
+        var options = SimulationOptions()
+        options.backends = [backend]
+        if backend == .postgres { options.postgresURL = try TestDatabases.postgresServer() }
+        let report = try Simulation.run(
+            scenarios, configs: try ScenarioLibrary.tableConfigs(scenarioDirectory: Self.directory), options: options)
+        let ran = report.cells.filter { $0.status != .notRun }
+        #expect(ran.count == StrategyKind.allCases.count * availablePolicies.count)
+        for cell in report.cells where cell.status == .failed {
+            Issue.record("\(cell.id): \(cell.failures.joined(separator: "; "))")
+        }
+        #expect(report.cells.filter { $0.status == .notRun }.allSatisfy { $0.policy == PolicyKind.reconcile.rawValue })
+    }
+
+    @Test func `the gate has scenarios to run`() {
+        #expect(Self.scenarioNames.contains("stale-medication"))
+        #expect(Self.scenarioNames.count >= 16)
+    }
+}
+
+/// `simulate` through the built binary.
+@Suite struct SimulateCommandTests {
+    func simulate(_ arguments: [String]) throws -> ProcessRunner.Result {
+        try ProcessRunner.run(try builtProduct("simulate"), arguments)
+    }
+
+    @Test func `stale-medication shows the incident and writes every report`() throws {
+        let directory = try TestDatabases.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try simulate(["stale-medication", "--json", directory + "/r.json", "--junit", directory + "/r.xml",
+                                   "--html", directory + "/r.html", "--scenario-directory", ScenarioLibrary.defaultDirectory()])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("stale-medication"))
+        #expect(result.stdout.contains("✔ 1085 rows, 1 fallback"))
+        #expect(result.stdout.contains("✘ 0 rows (as expected)"))
+        #expect(!result.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
+        let junit = try String(contentsOfFile: directory + "/r.xml", encoding: .utf8)
+        #expect(junit.components(separatedBy: "<testcase ").count - 1 == 15)
+        let json = try JSONDecoder().decode(SimulationReport.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/r.json")))
+        #expect(json.cells.count == 15)
+        #expect(try String(contentsOfFile: directory + "/r.html", encoding: .utf8).contains("stale-medication"))
+    }
+
+    @Test func `list names every scenario`() throws {
+        let result = try simulate(["list", "--scenario-directory", ScenarioLibrary.defaultDirectory()])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("stale-medication"))
+        #expect(result.stdout.contains("[FM-1]"))
+    }
+
+    @Test(arguments: [["nosuch-scenario"], ["stale-medication", "--backend", "oracle"], ["stale-medication", "--strategy", "fast"], [String]()])
+    func `bad usage exits 64`(arguments: [String]) throws {
+        let result = try simulate(arguments + ["--scenario-directory", ScenarioLibrary.defaultDirectory()])
+        #expect(result.status == 64, "\(result.stderr)")
+    }
+
+    @Test func `a malformed scenario file exits 64 with file and line`() throws {
+        let directory = try TestDatabases.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "name: broken\ndescription: x\nfixtures: [medication]\nsteps:\n  - runs: lots\nexpect: {}\n"
+            .write(toFile: directory + "/broken.yaml", atomically: true, encoding: .utf8)
+        let result = try simulate(["broken", "--scenario-directory", directory])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("broken.yaml:5"), "\(result.stderr)")
+    }
+}

@@ -1,0 +1,72 @@
+import Testing
+import TidemarkDrivers
+import TidemarkFixtures
+import TidemarkSimulator
+import TidemarkTestSupport
+
+/// The oracle against deliberately wrong targets: each kind of damage must be caught, on both engines.
+@Suite struct OracleTests {
+    enum Damage: String, CaseIterable, Sendable {
+        case missingRow, extraRow, changedValue, timestampOffByOneMicrosecond, decimalWithAnotherScale, emptyInsteadOfNull,
+            nullInsteadOfEmpty, missingColumn
+    }
+
+    static let schema = TableSchema(name: TableName("t"), columns: [
+        ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("name", .text),
+        ColumnDefinition("ts", .timestamp), ColumnDefinition("fee", .numeric(precision: 0, scale: 0)),
+        ColumnDefinition("note", .text),
+    ], primaryKey: ["id"])
+
+    static func rows() -> [[Value]] {
+        (1...50).map { i in
+            [.integer(Int64(i)), .text("name \(i)"),
+             .timestamp(LocalTimestamp(year: 2025, month: 1, day: 1 + i % 28, hour: 1, minute: 2, second: 3, microsecond: 500_000)),
+             .decimal(ExactDecimal("\(i).50")!), i % 2 == 0 ? .null : .text("")]
+        }
+    }
+
+    @Test(arguments: TestDatabases.engines, Damage.allCases)
+    func `every kind of damage is caught`(engine: Engine, damage: Damage) throws {
+        try TestDatabases.withConnection(engine) { db, _ in
+            let source = TableName("source_t")
+            let target = TableName("target_t")
+            for name in [source, target] {
+                try db.createTable(TableSchema(name: name, columns: Self.schema.columns, primaryKey: ["id"]))
+                _ = try db.bulkInsert(into: name, columns: Self.schema.columns.map(\.name), rows: Self.rows())
+            }
+            #expect(try Oracle.compare(source: db, source, target: db, target, key: "id").isEmpty)
+
+            let e = db.engine
+            switch damage {
+            case .missingRow: try db.execute("DELETE FROM target_t WHERE id = 7")
+            case .extraRow: _ = try db.bulkInsert(into: target, columns: ["id", "name"], rows: [[99, "phantom"]])
+            case .changedValue: try db.execute("UPDATE target_t SET name = 'other' WHERE id = 7")
+            case .timestampOffByOneMicrosecond:
+                try db.execute("UPDATE target_t SET ts = \(e.placeholder(1)) WHERE id = 7",
+                               [.timestamp(LocalTimestamp(year: 2025, month: 1, day: 8, hour: 1, minute: 2, second: 3, microsecond: 500_001))])
+            case .decimalWithAnotherScale:
+                try db.execute("UPDATE target_t SET fee = \(e.placeholder(1)) WHERE id = 7", [.decimal(ExactDecimal("7.5")!)])
+            case .emptyInsteadOfNull: try db.execute("UPDATE target_t SET note = '' WHERE id = 8")
+            case .nullInsteadOfEmpty: try db.execute("UPDATE target_t SET note = NULL WHERE id = 7")
+            case .missingColumn: try db.execute("ALTER TABLE target_t DROP COLUMN note")
+            }
+            let difference = try Oracle.compare(source: db, source, target: db, target, key: "id")
+            #expect(!difference.isEmpty)
+            switch damage {
+            case .missingRow: #expect(difference.missing == ["i7"])
+            case .extraRow: #expect(difference.extra == ["i99"])
+            case .missingColumn: #expect(difference.missingColumns == ["note"])
+            case .emptyInsteadOfNull: #expect(difference.changed == ["i8"])
+            default: #expect(difference.changed == ["i7"])
+            }
+        }
+    }
+
+    @Test func `canonical values keep kinds, scale and microseconds apart`() {
+        #expect(Oracle.canonical(.null) != Oracle.canonical(.text("")))
+        #expect(Oracle.canonical(.integer(1)) != Oracle.canonical(.boolean(true)))
+        #expect(Oracle.canonical(.decimal(ExactDecimal("1.5")!)) != Oracle.canonical(.decimal(ExactDecimal("1.50")!)))
+        #expect(Oracle.canonical(.text("1")) != Oracle.canonical(.integer(1)))
+        #expect(Oracle.canonical(.double(0.0)) != Oracle.canonical(.double(-0.0)))
+    }
+}
