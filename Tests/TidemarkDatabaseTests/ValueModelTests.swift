@@ -124,3 +124,20 @@ import TidemarkDatabase
         }
     }
 }
+
+@Suite struct CalendarTests {
+    @Test(arguments: ["1970-01-01 00:00:00", "0001-01-01 00:00:00", "2024-02-29 23:59:59.999999", "2025-10-11 23:10:58.906547",
+                      "1969-12-31 23:59:59.5"])
+    func `microseconds since the epoch round-trip`(text: String) throws {
+        let t = try #require(LocalTimestamp(text))
+        #expect(LocalTimestamp(microsecondsSinceEpoch: t.microsecondsSinceEpoch) == t)
+    }
+
+    @Test func `adding seconds crosses days, months and leap years`() throws {
+        let t = try #require(LocalTimestamp("2024-03-01 00:00:10"))
+        #expect(t.adding(seconds: -20).description == "2024-02-29 23:59:50")
+        #expect(t.adding(seconds: 86_400 * 365).description == "2025-03-01 00:00:10")
+        #expect(LocalTimestamp.zeroDate.adding(seconds: -1) == .zeroDate)
+        #expect(LocalDate("1970-01-02")!.daysSinceEpoch == 1)
+    }
+}

@@ -54,7 +54,7 @@ public struct TablePlan: Sendable {
             return [ReadPhase(condition: keyAfter, orderBy: [key])]
         }
         let tsFrom = cursor.timestamp.map { watermark -> LocalTimestamp in
-            lookbackSeconds > 0 ? watermark.subtractingSeconds(lookbackSeconds) : watermark
+            lookbackSeconds > 0 ? watermark.adding(seconds: -lookbackSeconds) : watermark
         }
         // After the watermark, with the tie-breaker; a lookback re-reads a window behind it instead.
         let tsAfter: Predicate? = cursor.timestamp.map { watermark in
@@ -80,42 +80,6 @@ public struct TablePlan: Sendable {
             return [undated, dated]
         }
     }
-}
-
-extension LocalTimestamp {
-    /// This timestamp moved back by whole seconds (for lookback windows), by calendar arithmetic.
-    func subtractingSeconds(_ seconds: Int) -> LocalTimestamp {
-        var days = daysFromCivil(date.year, date.month, date.day)
-        var secondOfDay = hour * 3600 + minute * 60 + second - seconds
-        days += Int((Double(secondOfDay) / 86_400).rounded(.down))
-        secondOfDay = ((secondOfDay % 86_400) + 86_400) % 86_400
-        let (y, m, d) = civilFromDays(days)
-        guard y >= 1 else { return .zeroDate }
-        return LocalTimestamp(year: y, month: m, day: d, hour: secondOfDay / 3600, minute: secondOfDay % 3600 / 60,
-                              second: secondOfDay % 60, microsecond: microsecond)
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-}
-
-func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
 }
 
 extension TablePlan {

@@ -110,11 +110,7 @@ struct LoadStatusTable {
     /// The wall clock, for `_loaded_at` only: informational, never a cursor.
     static func now(skew: Int = 0) -> LocalTimestamp {
         let seconds = Date().timeIntervalSince1970 + Double(skew)
-        let whole = Int(seconds.rounded(.down))
-        let (y, m, d) = civilFromDays(Int((Double(whole) / 86_400).rounded(.down)))
-        let s = ((whole % 86_400) + 86_400) % 86_400
-        return LocalTimestamp(year: y, month: m, day: d, hour: s / 3600, minute: s % 3600 / 60, second: s % 60,
-                              microsecond: Int((seconds - Double(whole)) * 1_000_000))
+        return LocalTimestamp(microsecondsSinceEpoch: Int64((seconds * 1_000_000).rounded(.down)))
     }
 }
 
