@@ -30,6 +30,7 @@ public final class SQLiteConnection: Connection {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 10_000)
+        try SQLiteFunctions.register(on: db)
         // Opening is lazy in SQLite: touch the file now so a directory or a non-database fails here.
         try execute("SELECT count(*) FROM sqlite_schema")
     }

@@ -142,3 +142,24 @@ import TidemarkTestSupport
         }
     }
 }
+
+@Suite struct StrategyChoiceTests {
+    @Test(arguments: [
+        (2_000_000, 10.0, StrategyKind.parallel), (10_000, 600.0, .copy), (10_000, 300.0, .chunked), (10_000, 60.0, .streaming),
+        (10_000, 5.0, .standard),
+    ])
+    func `auto picks by estimated size like the seed`(rows: Int, megabytes: Double, expected: StrategyKind) throws {
+        try LoadBench.with(LoadPath(source: .sqlite, target: .sqlite)) { bench in
+            try CursorTests.createEvents(bench)
+            var config = CursorTests.eventsConfig()
+            config.estimatedRows = rows
+            config.estimatedSizeMB = megabytes
+            #expect(try TableLoader(source: bench.source, target: bench.target).plan(config).strategy == expected)
+            config.strategy = .fixed(.chunked)
+            #expect(try TableLoader(source: bench.source, target: bench.target).plan(config).strategy == .chunked)
+            var options = LoadOptions()
+            options.strategy = .fixed(.copy)
+            #expect(try TableLoader(source: bench.source, target: bench.target, options: options).plan(config).strategy == .copy)
+        }
+    }
+}

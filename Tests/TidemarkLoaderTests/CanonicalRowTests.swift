@@ -1,0 +1,85 @@
+import Testing
+import TidemarkDrivers
+import TidemarkTestSupport
+@testable import TidemarkLoader
+
+/// The in-engine canonical row encoding: identical text and checksums on SQLite and PostgreSQL.
+@Suite struct CanonicalRowTests {
+    static let columns: [ColumnDefinition] = [
+        ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("i", .integer), ColumnDefinition("s", .smallint),
+        ColumnDefinition("b", .boolean), ColumnDefinition("n", .numeric(precision: 0, scale: 0)),
+        ColumnDefinition("n2", .numeric(precision: 12, scale: 2)), ColumnDefinition("d", .double),
+        ColumnDefinition("t", .text), ColumnDefinition("v", .varchar(length: 50)), ColumnDefinition("dt", .date),
+        ColumnDefinition("ts", .timestamp), ColumnDefinition("bin", .bytes),
+    ]
+
+    static func rows() -> [[Value]] {
+        func dec(_ s: String) -> Value { .decimal(ExactDecimal(s)!) }
+        func ts(_ s: String) -> Value { .timestamp(LocalTimestamp(s)!) }
+        return [
+            [1, .integer(Int64(Int32.max)), 7, true, dec("12.50"), dec("12.50"), 0.1, "", "", .date(LocalDate("2025-10-11")!),
+             ts("2025-10-11 23:10:58.906547"), .bytes([])],
+            [2, .integer(Int64(Int32.min)), -7, false, dec("-0.000001"), dec("-99.99"), .double(1.0 / 3.0),
+             "it's \"q\"\n\t\\ é 😀 中文", "x", .date(LocalDate("0001-01-01")!), ts("0001-01-01 00:00:00"), .bytes([0, 255, 10])],
+            [3, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil],
+            [.integer(Int64.max), 0, 0, true, dec("123456789012345678901234567890.123456789"), dec("0.00"), .double(-0.0),
+             "NULL", "N", .date(LocalDate("1999-12-31")!), ts("2024-02-29 00:00:00.900000"), .bytes(Array("\\x".utf8))],
+            [.integer(Int64.min), 1, 1, false, dec("100"), dec("1.00"), .double(1e300), "a", "b",
+             .date(LocalDate("2099-01-01")!), ts("1999-12-31 23:59:59"), .bytes([1])],
+        ]
+    }
+
+    /// Per row: the key and the canonical text and MD5 the engine computes.
+    static func encoded(_ db: any Connection) throws -> [[Value]] {
+        let table = TableName("canon")
+        try db.createTable(TableSchema(name: table, columns: columns, primaryKey: ["id"]))
+        _ = try db.bulkInsert(into: table, columns: columns.map(\.name), rows: rows())
+        let info = try db.columns(of: table)
+        let row = CanonicalRow.row(info, engine: db.engine)
+        let md5 = db.engine == .sqlite ? "tidemark_md5(\(row))" : "md5(\(row))"
+        let (h0, h1) = CanonicalRow.hashParts(info, engine: db.engine)
+        return try db.query("SELECT id, \(row), \(md5), \(h0), \(h1) FROM canon ORDER BY id").map(\.values)
+    }
+
+    @Test func `both engines encode every value type to identical text and checksums`() throws {
+        let sqlite = try TestDatabases.withConnection(.sqlite) { db, _ in try Self.encoded(db) }
+        let postgres = try TestDatabases.withConnection(.postgres) { db, _ in try Self.encoded(db) }
+        #expect(sqlite.count == 5)
+        for (a, b) in zip(sqlite, postgres) {
+            #expect(a == b, "row \(a[0])")
+        }
+        // NULL and '' differ, and so do other scales and a microsecond.
+        let texts = sqlite.map { $0[1].string ?? "" }
+        #expect(Set(texts).count == texts.count)
+    }
+
+    @Test(arguments: TestDatabases.engines)
+    func `range checksums see any change`(engine: Engine) throws {
+        try TestDatabases.withConnection(engine) { db, _ in
+            _ = try Self.encoded(db)
+            let info = try db.columns(of: TableName("canon"))
+            let whole = KeyRange(lower: nil, upper: nil)
+            let before = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole)
+            #expect(before.count == 5)
+            try db.execute("UPDATE canon SET ts = \(engine.placeholder(1)) WHERE id = 1",
+                           [.timestamp(LocalTimestamp("2025-10-11 23:10:58.906548")!)])
+            let after = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole)
+            #expect(after.count == 5)
+            #expect(after != before)
+            let firstTwo = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id",
+                                                     range: KeyRange(lower: 1, upper: 3))
+            #expect(firstTwo.count == 2)
+        }
+    }
+
+    @Test func `SQLite's md5 matches the reference digests`() throws {
+        try TestDatabases.withConnection(.sqlite) { db, _ throws in
+            #expect(try db.scalar("SELECT tidemark_md5('')") == "d41d8cd98f00b204e9800998ecf8427e")
+            #expect(try db.scalar("SELECT tidemark_md5('abc')") == "900150983cd24fb0d6963f7d28e17f72")
+            #expect(try db.scalar("SELECT tidemark_md5('The quick brown fox jumps over the lazy dog')")
+                == "9e107d9d372bb6826bd81d3542a419d6")
+            #expect(try db.scalar("SELECT tidemark_md5(?1)", [.text(String(repeating: "é", count: 100))]) != nil)
+            #expect(try db.scalar("SELECT tidemark_md5(NULL)") == .null)
+        }
+    }
+}
