@@ -23,7 +23,7 @@ struct ETLRun: ParsableCommand {
             help: "A table to load; repeat or give a comma list. Default: every table in the config.")
     var tableArguments: [String] = []
     @Option(help: "auto|standard|streaming|chunked|copy|parallel (overrides the config).") var strategy: String = "auto"
-    @Option(help: "hybrid|none (reconcile is not available yet).") var policy: String?
+    @Option(help: "reconcile|hybrid|none (default reconcile, or the table's `policy:`).") var policy: String?
     @Flag(help: "Read every source row (upsert; nothing is truncated).") var full = false
     @Option(help: "PostgreSQL schema of the source tables.") var sourceSchema = "public"
     @Option(help: "PostgreSQL schema of the target tables.") var targetSchema = "raw"
@@ -44,10 +44,9 @@ struct ETLRun: ParsableCommand {
             throw ValidationError("--strategy: '\(strategy)' is not one of auto, standard, streaming, chunked, copy, parallel")
         }
         if let policy {
-            guard let kind = PolicyKind(rawValue: policy) else {
+            guard PolicyKind(rawValue: policy) != nil else {
                 throw ValidationError("--policy: '\(policy)' is not one of reconcile, hybrid, none")
             }
-            if kind == .reconcile { throw ValidationError("--policy reconcile is not available yet; use hybrid or none") }
         }
         if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
     }

@@ -37,8 +37,8 @@ import TidemarkTestSupport
         let info = try db.columns(of: table)
         let row = CanonicalRow.row(info, engine: db.engine)
         let md5 = db.engine == .sqlite ? "tidemark_md5(\(row))" : "md5(\(row))"
-        let (h0, h1) = CanonicalRow.hashParts(info, engine: db.engine)
-        return try db.query("SELECT id, \(row), \(md5), \(h0), \(h1) FROM canon ORDER BY id").map(\.values)
+        let hash = CanonicalRow.hash(info, engine: db.engine)
+        return try db.query("SELECT id, \(row), \(md5), \(hash) FROM canon ORDER BY id").map(\.values)
     }
 
     @Test func `both engines encode every value type to identical text and checksums`() throws {

@@ -22,6 +22,8 @@ public struct LoadOptions: Sendable {
     public var failInsideCommit: Int?
     /// Shifts the wall clock `_loaded_at` records (the simulator's clock-skew step); cursors never read it.
     public var clockSkewSeconds = 0
+    /// Bisection and repair settings of the `reconcile` policy.
+    public var reconcile = ReconcileSettings()
 
     public init(runID: String = LoadOptions.newRunID()) {
         self.runID = runID

@@ -130,7 +130,7 @@ public final class TableLoader {
         result.warnings = plan.warnings
         result.cursor_before = plan.storedCursor.description
         for warning in plan.warnings { logger.warning("\(config.name): \(warning)") }
-        let policy = try Policies.make(plan.policy, table: config.name)
+        let policy = Policies.make(plan.policy, settings: options.reconcile)
         let strategy = Strategies.make(plan.strategy)
 
         let current = LoadSession(
@@ -143,15 +143,16 @@ public final class TableLoader {
         if let reason = plan.fullLoadReason { logger.info("Full load of \(config.name): \(reason)") }
         try read(plan.phases(full: plan.isFullLoad), full: plan.isFullLoad, with: strategy, session: current)
 
-        let decision = try usage.measure("Pipeline.recover") { try policy.decide(after: current) }
-        if case .fullReload(let reason) = decision {
-            logger.warning("Incremental query returned 0 rows for \(config.name), but analytics needs updating. Falling back to full load from replication.")
-            let before = current.rowsWritten
-            try read(plan.phases(full: true), full: true, with: strategy, session: current)
-            result.fallback = .full_reload
-            result.fallback_reason = reason
-            logger.info("HYBRID FIX: Successfully loaded \(current.rowsWritten - before) rows for \(config.name) via full load fallback")
+        let recovery = try usage.measure("Pipeline.recover") {
+            try policy.recover(current) {
+                try read(plan.phases(full: true), full: true, with: strategy, session: current)
+            }
         }
+        result.fallback = recovery.fallback
+        result.fallback_reason = recovery.reason
+        result.rows_repaired = recovery.rowsRepaired
+        result.rows_deleted = recovery.rowsDeleted
+        result.verified = recovery.verified
 
         try target.transaction {
             var row = current.trackingRow

@@ -106,9 +106,9 @@ struct Planner {
         return TablePlan(
             table: name, source: sourceTable, target: targetTable, columns: columns, keyColumn: keyColumn,
             timestampColumn: timestampColumn, mode: mode, strategy: chooseStrategy(config),
-            policy: options.policy ?? config.policy ?? .hybrid,
+            policy: options.policy ?? config.policy ?? .reconcile,
             batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
-            lookbackSeconds: config.lookbackSeconds ?? 0, storedCursor: fullReason == nil ? cursor : .empty,
+            lookbackSeconds: config.lookbackSeconds ?? 0, verify: config.verify != .off, storedCursor: fullReason == nil ? cursor : .empty,
             isFullLoad: fullReason != nil, fullLoadReason: fullReason, warnings: warnings)
     }
 

@@ -33,6 +33,8 @@ public struct TablePlan: Sendable {
     public let policy: PolicyKind
     public let batchSize: Int
     public let lookbackSeconds: Int
+    /// Whether `reconcile` verifies this table (`verify: off` in tables.yml turns it off).
+    public let verify: Bool
     /// The cursor from the tracking row, after validation (empty when there is none or it was discarded).
     public let storedCursor: Cursor
     /// True when this run reads everything: `--full`, no usable cursor, or a re-synchronisation after drift.

@@ -24,9 +24,9 @@ enum CanonicalRow {
         case (.bytes, .postgres): rendered = "'x' || encode(\(c), 'hex')"
         case (.date, .sqlite): rendered = "'D' || CAST(\(c) AS TEXT)"
         case (.date, .postgres): rendered = "'D' || to_char(\(c), 'YYYY-MM-DD')"
-        case (.timestamp, .sqlite): rendered = "'T' || CAST(\(c) AS TEXT)"
-        case (.timestamp, .postgres):
-            rendered = "'T' || regexp_replace(to_char(\(c), 'YYYY-MM-DD HH24:MI:SS.US'), '\\.000000$', '')"
+        // Microseconds since 1970: exact on both sides, and cheaper than formatting text.
+        case (.timestamp, .sqlite): rendered = "'T' || tidemark_timestamp_micros(\(c))"
+        case (.timestamp, .postgres): rendered = "'T' || (extract(epoch from \(c)) * 1000000)::bigint::text"
         case (.text, _), (.varchar, _): rendered = "'t' || CAST(\(c) AS TEXT)"
         }
         let text = "COALESCE(\(rendered), 'N')"
@@ -38,13 +38,12 @@ enum CanonicalRow {
         columns.map { value($0, engine: engine) }.joined(separator: " || ")
     }
 
-    /// The two 28-bit slices of the row's MD5, as integers.
-    static func hashParts(_ columns: [ColumnInfo], engine: Engine) -> (String, String) {
+    /// The first 56 bits of the row's MD5 as an integer; summed as two 28-bit halves, so sums cannot overflow.
+    static func hash(_ columns: [ColumnInfo], engine: Engine) -> String {
         let row = row(columns, engine: engine)
         switch engine {
-        case .sqlite: return ("tidemark_hash_part(\(row), 0)", "tidemark_hash_part(\(row), 1)")
-        case .postgres:
-            return ("('x' || substr(md5(\(row)), 1, 7))::bit(28)::int", "('x' || substr(md5(\(row)), 8, 7))::bit(28)::int")
+        case .sqlite: return "tidemark_hash56(\(row))"
+        case .postgres: return "('x' || substr(md5(\(row)), 1, 14))::bit(56)::bigint"
         }
     }
 }
@@ -55,13 +54,13 @@ struct RangeChecksum: Sendable, Equatable {
     let sum0: Int64
     let sum1: Int64
 
-    /// `SELECT count(*), sum(h0), sum(h1)` over the rows with `lower ≤ key < upper`, computed in the engine.
+    /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper`, computed in the engine.
     static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String,
                         range: KeyRange) throws -> RangeChecksum {
-        let (h0, h1) = CanonicalRow.hashParts(columns, engine: db.engine)
         var builder = SQLBuilder(engine: db.engine)
-        var sql = "SELECT count(*), COALESCE(sum(\(h0)), 0), COALESCE(sum(\(h1)), 0) FROM \(table.quoted)"
-        if let condition = range.predicate(column: key) { sql += " WHERE " + builder.render(condition) }
+        var inner = "SELECT \(CanonicalRow.hash(columns, engine: db.engine)) AS h FROM \(table.quoted)"
+        if let condition = range.predicate(column: key) { inner += " WHERE " + builder.render(condition) }
+        let sql = "SELECT count(*), COALESCE(sum(h >> 28), 0), COALESCE(sum(h & 268435455), 0) FROM (\(inner)) AS rows"
         guard let row = try db.query(sql, builder.parameters).first else { return RangeChecksum(count: 0, sum0: 0, sum1: 0) }
         func number(_ v: Value) -> Int64 {
             switch v {

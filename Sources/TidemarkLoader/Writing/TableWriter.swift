@@ -99,6 +99,12 @@ final class TableWriter {
             + " WHERE " + changed.joined(separator: " OR ")
     }
 
+    /// Drops cached statements (after the table was swapped for another one of the same name).
+    func forgetPreparedStatements() {
+        prepared.removeAll()
+        stagingCreated = false
+    }
+
     /// True when the table has no row.
     func isEmpty() throws -> Bool {
         try connection.query("SELECT 1 FROM \(table.quoted) LIMIT 1").isEmpty

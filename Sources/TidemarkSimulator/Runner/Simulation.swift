@@ -21,7 +21,7 @@ public struct SimulationOptions: Sendable {
 }
 
 /// Policies that exist today; cells of the others are listed as not run.
-public let availablePolicies: Set<PolicyKind> = [.none, .hybrid]
+public let availablePolicies: Set<PolicyKind> = [.none, .hybrid, .reconcile]
 
 /// Runs the matrix of scenarios × strategies × backends × policies.
 public enum Simulation {

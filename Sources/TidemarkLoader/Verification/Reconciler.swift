@@ -1,0 +1,232 @@
+import Logging
+import TidemarkDatabase
+
+/// Tuning of verification and repair (reladiff-like defaults).
+public struct ReconcileSettings: Sendable {
+    /// Sub-ranges a differing range is split into.
+    public var bisectionFactor = 16
+    /// A range with at most this many rows (on either side) is compared row by row.
+    public var leafSize = 256
+    /// When more than this fraction of the source differs, reload through a staging table and swap instead.
+    public var swapFraction = 0.5
+
+    public init() {}
+}
+
+/// What verification found and what repair did.
+struct ReconcileOutcome {
+    var missing = 0
+    var changed = 0
+    var extra = 0
+    var swapped = false
+    var differing: Int { missing + changed + extra }
+}
+
+/// Verifies a target table against the source by range checksums computed inside both engines, finds the
+/// differing rows by bisection, and repairs only those: inserts missing rows, updates changed ones, deletes rows
+/// gone from the source (one target transaction per leaf range). When most of the table differs it reloads into
+/// a staging table and swaps it in, so readers never see an empty or half-filled table. Everything runs on one
+/// consistent source snapshot.
+struct Reconciler {
+    let session: LoadSession
+    let settings: ReconcileSettings
+
+    private var plan: TablePlan { session.plan }
+    private var source: any Connection { session.source }
+    private var target: any Connection { session.target }
+    private var key: String { plan.keyColumn }
+
+    func run() throws -> ReconcileOutcome {
+        try session.usage.measure("Reconciler.run") {
+            try source.readSnapshot { try verifyAndRepair() }
+        }
+    }
+
+    private func checksum(_ db: any Connection, _ table: TableName, _ range: KeyRange) throws -> RangeChecksum {
+        let columns = try db === source ? plan.columns : targetColumns()
+        return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range)
+    }
+
+    /// The target's view of the source's columns (same names, the target's own types).
+    private func targetColumns() throws -> [ColumnInfo] {
+        let byName = Dictionary(try target.columns(of: plan.target).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return plan.columns.map { byName[$0.name] ?? $0 }
+    }
+
+    private func verifyAndRepair() throws -> ReconcileOutcome {
+        let whole = KeyRange(lower: nil, upper: nil)
+        let sourceSum = try checksum(source, plan.source, whole)
+        let targetSum = try checksum(target, plan.target, whole)
+        var outcome = ReconcileOutcome()
+        guard sourceSum != targetSum else { return outcome }
+
+        // Find the differing leaves.
+        var leaves: [KeyRange] = []
+        if let bounds = try integerBounds() {
+            try bisect(KeyRange(lower: bounds.0, upper: bounds.1 &+ 1), source: sourceSum, target: targetSum, into: &leaves)
+        } else {
+            leaves = [whole]
+        }
+        var differences: [(KeyRange, LeafDifference)] = []
+        for leaf in leaves {
+            let difference = try compareLeaf(leaf)
+            outcome.missing += difference.missing.count
+            outcome.changed += difference.changed.count
+            outcome.extra += difference.extra.count
+            differences.append((leaf, difference))
+        }
+
+        if sourceSum.count > 0, Double(outcome.differing) > settings.swapFraction * Double(sourceSum.count) {
+            try stageAndSwap()
+            outcome.swapped = true
+        } else {
+            for (_, difference) in differences where !difference.isEmpty { try repair(difference) }
+        }
+        let after = try checksum(target, plan.target, whole)
+        guard after == sourceSum else {
+            throw LoadError(table: plan.table, "verification still fails after repair (source \(sourceSum.count) rows, "
+                + "target \(after.count))")
+        }
+        try session.checkpoint(cursor: try derivedCursor(), rowsRead: 0,
+                               rowsWritten: outcome.swapped ? Int(sourceSum.count) : outcome.missing + outcome.changed)
+        return outcome
+    }
+
+    /// The smallest and largest key on either side, when the key is an integer.
+    private func integerBounds() throws -> (Int64, Int64)? {
+        guard [.bigint, .integer, .smallint].contains(plan.columns[plan.keyIndex].type) else { return nil }
+        let k = quoteIdentifier(key)
+        var low: Int64?
+        var high: Int64?
+        for (db, table) in [(source, plan.source), (target, plan.target)] {
+            guard let row = try db.query("SELECT MIN(\(k)), MAX(\(k)) FROM \(table.quoted)").first else { continue }
+            if let v = row[0].int64 { low = min(low ?? v, v) }
+            if let v = row[1].int64 { high = max(high ?? v, v) }
+        }
+        guard let low, let high else { return nil }
+        return (low, high)
+    }
+
+    private func bisect(_ range: KeyRange, source s: RangeChecksum, target t: RangeChecksum,
+                        into leaves: inout [KeyRange]) throws {
+        guard let lower = range.lower, let upper = range.upper,
+            max(s.count, t.count) > Int64(settings.leafSize), upper - lower > 1
+        else {
+            leaves.append(range)
+            return
+        }
+        let width = max(1, (upper - lower + Int64(settings.bisectionFactor) - 1) / Int64(settings.bisectionFactor))
+        var start = lower
+        while start < upper {
+            let end = min(upper, start + width)
+            let part = KeyRange(lower: start, upper: end)
+            let ps = try checksum(source, plan.source, part)
+            let pt = try checksum(target, plan.target, part)
+            if ps != pt { try bisect(part, source: ps, target: pt, into: &leaves) }
+            start = end
+        }
+    }
+
+    struct LeafDifference {
+        var missing: [Value] = []
+        var changed: [Value] = []
+        var extra: [Value] = []
+        var isEmpty: Bool { missing.isEmpty && changed.isEmpty && extra.isEmpty }
+    }
+
+    /// (key, row hash) lists of both sides of a leaf, compared.
+    private func compareLeaf(_ range: KeyRange) throws -> LeafDifference {
+        func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: String] {
+            let row = CanonicalRow.row(columns, engine: db.engine)
+            let md5 = db.engine == .sqlite ? "tidemark_md5(\(row))" : "md5(\(row))"
+            var builder = SQLBuilder(engine: db.engine)
+            var sql = "SELECT \(quoteIdentifier(key)), \(md5) FROM \(table.quoted)"
+            if let condition = range.predicate(column: key) { sql += " WHERE " + builder.render(condition) }
+            var result: [Value: String] = [:]
+            for row in try db.query(sql, builder.parameters) { result[row[0]] = row[1].string ?? "" }
+            return result
+        }
+        let left = try hashes(source, plan.source, plan.columns)
+        let right = try hashes(target, plan.target, try targetColumns())
+        var difference = LeafDifference()
+        for (k, hash) in left {
+            if let other = right[k] {
+                if other != hash { difference.changed.append(k) }
+            } else {
+                difference.missing.append(k)
+            }
+        }
+        difference.extra = right.keys.filter { left[$0] == nil }
+        return difference
+    }
+
+    /// One target transaction: upsert the source's version of missing and changed rows, delete the extra ones.
+    private func repair(_ difference: LeafDifference) throws {
+        let wanted = difference.missing + difference.changed
+        try target.transaction {
+            for chunk in stride(from: 0, to: wanted.count, by: 500).map({ Array(wanted[$0..<min($0 + 500, wanted.count)]) }) {
+                let placeholders = (1...chunk.count).map(source.engine.placeholder).joined(separator: ", ")
+                let rows = try source.query(
+                    "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE \(quoteIdentifier(key)) "
+                        + "IN (\(placeholders))", chunk)
+                _ = try session.writer.upsert(rows.map(\.values))
+            }
+            for chunk in stride(from: 0, to: difference.extra.count, by: 500).map({
+                Array(difference.extra[$0..<min($0 + 500, difference.extra.count)])
+            }) {
+                let placeholders = (1...chunk.count).map(target.engine.placeholder).joined(separator: ", ")
+                try target.execute(
+                    "DELETE FROM \(plan.target.quoted) WHERE \(quoteIdentifier(key)) IN (\(placeholders))", chunk)
+            }
+        }
+    }
+
+    /// Reloads the whole table into a staging copy and swaps it in with renames in one transaction.
+    private func stageAndSwap() throws {
+        let staging = TableName("tidemark_swap_" + plan.target.name, schema: plan.target.schema)
+        let retired = TableName("tidemark_old_" + plan.target.name, schema: plan.target.schema)
+        let existing = try target.columns(of: plan.target)
+        try target.execute("DROP TABLE IF EXISTS \(staging.quoted)")
+        try target.createTable(TableSchema(
+            name: staging, columns: existing.map { ColumnDefinition($0.name, $0.type ?? .text, nullable: $0.isNullable) },
+            primaryKey: try target.primaryKey(of: plan.target)))
+        let query = SourceQuery(engine: source.engine, table: plan.source, columns: plan.columnNames, where: nil,
+                                orderBy: [key])
+        let stagingWriter = TableWriter(connection: target, table: staging, columns: plan.columnNames, key: [key])
+        try source.stream(query.sql, query.parameters, batchSize: plan.batchSize) { batch in
+            _ = try stagingWriter.insert(batch.map(\.values))
+        }
+        try target.transaction {
+            try target.execute("ALTER TABLE \(plan.target.quoted) RENAME TO \(quoteIdentifier(retired.name))")
+            try target.execute("ALTER TABLE \(staging.quoted) RENAME TO \(quoteIdentifier(plan.target.name))")
+            try target.execute("DROP TABLE \(retired.quoted)")
+        }
+        session.writer.forgetPreparedStatements()
+    }
+
+    /// The cursor of the verified state: the source's highest key, and its highest dated timestamp with its
+    /// highest key, read in the same snapshot.
+    private func derivedCursor() throws -> Cursor {
+        var cursor = Cursor()
+        let k = quoteIdentifier(key)
+        cursor.key = try source.scalar("SELECT MAX(\(k)) FROM \(plan.source.quoted)").flatMap { $0.isNull ? nil : $0 }
+        guard let ts = plan.timestampColumn else { return cursor }
+        let t = quoteIdentifier(ts)
+        let newest = try source.scalar(
+            "SELECT MAX(\(t)) FROM \(plan.source.quoted) WHERE \(t) IS NOT NULL AND \(t) <> \(source.engine.placeholder(1))",
+            [.timestamp(.zeroDate)])
+        // SQLite reports MAX() of a timestamp column as its text.
+        let timestamp: LocalTimestamp? = switch newest {
+        case .timestamp(let value)?: value
+        case .text(let text)?: LocalTimestamp(text)
+        default: nil
+        }
+        if let timestamp {
+            cursor.timestamp = timestamp
+            cursor.timestampKey = try source.scalar(
+                "SELECT MAX(\(k)) FROM \(plan.source.quoted) WHERE \(t) = \(source.engine.placeholder(1))",
+                [.timestamp(timestamp)])
+        }
+        return cursor
+    }
+}
