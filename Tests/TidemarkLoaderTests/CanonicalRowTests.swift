@@ -38,7 +38,8 @@ import TidemarkTestSupport
         let row = CanonicalRow.row(info, engine: db.engine)
         let md5 = db.engine == .sqlite ? "tidemark_md5(\(row))" : "md5(\(row))"
         let hash = CanonicalRow.hash(info, engine: db.engine)
-        return try db.query("SELECT id, \(row), \(md5), \(hash) FROM canon ORDER BY id").map(\.values)
+        let rowMD5 = CanonicalRow.md5(info, engine: db.engine)
+        return try db.query("SELECT id, \(row), \(md5), \(hash), \(rowMD5) FROM canon ORDER BY id").map(\.values)
     }
 
     @Test func `both engines encode every value type to identical text and checksums`() throws {

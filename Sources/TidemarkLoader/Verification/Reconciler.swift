@@ -137,8 +137,7 @@ struct Reconciler {
     /// (key, row hash) lists of both sides of a leaf, compared.
     private func compareLeaf(_ range: KeyRange) throws -> LeafDifference {
         func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: String] {
-            let row = CanonicalRow.row(columns, engine: db.engine)
-            let md5 = db.engine == .sqlite ? "tidemark_md5(\(row))" : "md5(\(row))"
+            let md5 = CanonicalRow.md5(columns, engine: db.engine)
             var builder = SQLBuilder(engine: db.engine)
             var sql = "SELECT \(quoteIdentifier(key)), \(md5) FROM \(table.quoted)"
             if let condition = range.predicate(column: key) { sql += " WHERE " + builder.render(condition) }
