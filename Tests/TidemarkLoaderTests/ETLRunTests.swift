@@ -77,6 +77,18 @@ import TidemarkTestSupport
                     "Incremental query returned 0 rows for medication, but analytics needs updating. Falling back to full load from replication."))
                 #expect(hybrid.stderr.contains("HYBRID FIX: Successfully loaded 1085 rows for medication via full load fallback"))
                 #expect(try target.scalar("SELECT count(*) FROM \(medication)") == 1090)
+
+                // The same damage under the default policy, reconcile: verified, repaired, reported.
+                try target.execute("DELETE FROM \(medication) WHERE \"MedicationNum\" IN (100, 137, 360)")
+                try target.execute("UPDATE \(medication) SET \"MedName\" = 'stale copy' WHERE \"MedicationNum\" = 630")
+                let reconciled = try etlRun(common, in: directory)
+                #expect(reconciled.status == 0, "\(reconciled.stderr)")
+                let repaired = try jsonLines(reconciled.stdout).first
+                #expect(repaired?["policy"] as? String == "reconcile")
+                #expect(repaired?["fallback"] as? String == "repair")
+                #expect(repaired?["rows_repaired"] as? Int == 4)
+                #expect(repaired?["verified"] as? Bool == true)
+                #expect(try target.scalar("SELECT count(*) FROM \(medication)") == 1090)
             }
         }
     }
@@ -88,7 +100,7 @@ import TidemarkTestSupport
                 let result = try etlRun(["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
                                          "--config", Self.fixturesConfig, "--tables", "medication", "--dry-run"])
                 #expect(result.status == 0, "\(result.stderr)")
-                #expect(result.stdout.contains("medication: standard loading, policy hybrid"))
+                #expect(result.stdout.contains("medication: standard loading, policy reconcile"))
                 #expect(result.stdout.contains("read: FROM \"medication\""))
                 #expect(try openConnection(targetURL).tableNames(schema: nil) == [])
             }
@@ -98,7 +110,6 @@ import TidemarkTestSupport
     @Test(arguments: [
         (["--strategy", "fast"], "--strategy"),
         (["--policy", "sometimes"], "--policy"),
-        (["--policy", "reconcile"], "reconcile is not available yet"),
         (["--bogus-flag"], "bogus-flag"),
         ([] as [String], "--tables"),
     ])

@@ -9,6 +9,9 @@ public struct ReconcileSettings: Sendable {
     public var leafSize = 256
     /// When more than this fraction of the source differs, reload through a staging table and swap instead.
     public var swapFraction = 0.5
+    /// Runs between finding the differences and repairing them — a hook for tests that change the source
+    /// meanwhile, to show the snapshot keeps such changes out of this run.
+    public var afterVerify: (@Sendable () throws -> Void)?
 
     public init() {}
 }
@@ -76,6 +79,7 @@ struct Reconciler {
             differences.append((leaf, difference))
         }
 
+        try settings.afterVerify?()
         if sourceSum.count > 0, Double(outcome.differing) > settings.swapFraction * Double(sourceSum.count) {
             try stageAndSwap()
             outcome.swapped = true
