@@ -78,11 +78,7 @@ final class LoadSession {
         let written = try usage.measure("Pipeline.checkpoint") {
             try target.transaction {
                 let written = try usage.measure("Pipeline.write") { try write(values, mode) }
-                var row = trackingRow
-                row.store(next, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
-                row.rowsLoaded = Int64(rowsWritten + written)
-                row.loadStatus = LoadStatus.pending.rawValue
-                row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
+                let row = trackingRow(cursor: next, rows: rowsWritten + written, status: .pending)
                 try tracking.write(row)
                 if options.failInsideCommit == attempt { throw InjectedFault(commit: attempt) }
                 trackingRow = row
@@ -112,13 +108,28 @@ final class LoadSession {
     func checkpoint(cursor newCursor: Cursor, rowsRead read: Int, rowsWritten written: Int) throws {
         rowsRead += read
         rowsWritten += written
-        var row = trackingRow
-        row.store(newCursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
-        row.rowsLoaded = Int64(rowsWritten)
-        row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
+        let row = trackingRow(cursor: newCursor, rows: rowsWritten, status: .pending)
         try target.transaction { try tracking.write(row) }
         trackingRow = row
         cursor = newCursor
+    }
+
+    /// Marks the load a success with the final cursor and this run's row count.
+    func finish() throws {
+        var row = trackingRow(cursor: cursor, rows: rowsWritten, status: .success)
+        row.lastError = nil
+        try target.transaction { try tracking.write(row) }
+        trackingRow = row
+    }
+
+    /// The tracking row with `cursor` stored, `rows` written by this run, and `status`.
+    private func trackingRow(cursor: Cursor, rows: Int, status: LoadStatus) -> TrackingRow {
+        var row = trackingRow
+        row.store(cursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
+        row.rowsLoaded = Int64(rows)
+        row.loadStatus = status.rawValue
+        row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
+        return row
     }
 }
 

@@ -154,15 +154,7 @@ public final class TableLoader {
         result.rows_deleted = recovery.rowsDeleted
         result.verified = recovery.verified
 
-        try target.transaction {
-            var row = current.trackingRow
-            row.store(current.cursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
-            row.rowsLoaded = Int64(current.rowsWritten)
-            row.loadStatus = LoadStatus.success.rawValue
-            row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
-            row.lastError = nil
-            try tracking.write(row)
-        }
+        try current.finish()
     }
 
     private func read(_ phases: [ReadPhase], full: Bool, with strategy: any LoadStrategy, session: LoadSession) throws {
