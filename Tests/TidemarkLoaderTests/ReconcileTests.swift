@@ -141,3 +141,42 @@ import TidemarkTestSupport
         }
     }
 }
+
+@Suite struct RejectedRowTests {
+    @Test(arguments: [LoadPath(source: .sqlite, target: .sqlite), LoadPath(source: .sqlite, target: .postgres)],
+          [PolicyKind.none, .reconcile])
+    func `a value that does not fit is reported, skipped, and retried once the source row changes`(
+        path: LoadPath, policy: PolicyKind
+    ) throws {
+        try LoadBench.with(path) { bench in
+            try bench.install(Fixtures.medication())
+            bench.load(medicationConfig(), strategy: .standard, policy: policy)
+            let source = bench.table("medication", on: bench.source).quoted
+            try bench.source.execute("""
+                INSERT INTO \(source) ("MedicationNum", "MedName", "RxCui", "DateTStamp")
+                VALUES (1546, 'Bad', 'N/A', '2025-10-20 08:00:00'), (1547, 'Good', 42, '2025-10-20 08:00:00')
+                """)
+            let first = bench.load(medicationConfig(), strategy: .standard, policy: policy)
+            #expect(first.error == nil)
+            #expect(first.rows_loaded == 1)
+            #expect(first.rows_rejected == 1)
+            #expect(first.fallback == .none)
+            let rejected = TableName("etl_rejected_rows", schema: bench.targetSchema).quoted
+            let reason = try bench.target.scalar("SELECT reason FROM \(rejected) WHERE key_value = '1546'")?.string
+            #expect(reason?.contains("RxCui") == true)
+            #expect(try bench.tracking("medication")?["last_primary_value"] == "1547")
+
+            let quiet = bench.load(medicationConfig(), strategy: .standard, policy: policy)
+            #expect(quiet.fallback == .none)
+            #expect(quiet.rows_loaded == 0)
+
+            // Fixed at the source: loaded, and the rejection is forgotten.
+            try bench.source.execute("UPDATE \(source) SET \"RxCui\" = 7, \"DateTStamp\" = '2025-10-21 08:00:00' WHERE \"MedicationNum\" = 1546")
+            let fixed = bench.load(medicationConfig(), strategy: .standard, policy: policy)
+            #expect(fixed.rows_loaded == 1)
+            #expect(fixed.rows_rejected == 0)
+            #expect(try bench.target.scalar("SELECT count(*) FROM \(rejected)") == 0)
+            try bench.expectSame("medication", key: "MedicationNum")
+        }
+    }
+}

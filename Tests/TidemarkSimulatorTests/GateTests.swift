@@ -22,16 +22,16 @@ import TidemarkTestSupport
         let report = try Simulation.run(
             scenarios, configs: try ScenarioLibrary.tableConfigs(scenarioDirectory: Self.directory), options: options)
         let ran = report.cells.filter { $0.status != .notRun }
-        #expect(ran.count == StrategyKind.allCases.count * availablePolicies.count)
+        let buildable = scenarios[0].backends?.contains(backend) ?? true
+        #expect(ran.count == (buildable ? StrategyKind.allCases.count * availablePolicies.count : 0))
         for cell in report.cells where cell.status == .failed {
             Issue.record("\(cell.id): \(cell.failures.joined(separator: "; "))")
         }
-        #expect(report.cells.filter { $0.status == .notRun }.allSatisfy { $0.policy == PolicyKind.reconcile.rawValue })
     }
 
     @Test func `the gate has scenarios to run`() {
         #expect(Self.scenarioNames.contains("stale-medication"))
-        #expect(Self.scenarioNames.count >= 16)
+        #expect(Self.scenarioNames.count >= 17)
     }
 }
 

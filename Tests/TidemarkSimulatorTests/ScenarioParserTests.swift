@@ -51,7 +51,7 @@ import TidemarkSimulator
 
     @Test func `every scenario in the repository parses and says which failure mode it stands for`() throws {
         let scenarios = try ScenarioLibrary.all(in: ScenarioLibrary.defaultDirectory())
-        #expect(scenarios.count >= 16)
+        #expect(scenarios.count >= 17)
         for scenario in scenarios {
             #expect(scenario.failureMode != nil, "\(scenario.name)")
             #expect(scenario.description.count > 80, "\(scenario.name) should explain its expected outcomes")

@@ -18,13 +18,18 @@ final class LoadSession {
     let usage: MethodUsage
     let writer: TableWriter
     let tracking: LoadStatusTable
+    let rejections: RejectedRowsTable
+    let filter: RowFilter
     var trackingRow: TrackingRow
+    /// Whether this table has rejected rows on record (then written keys are cleared from the record).
+    var hasRejections: Bool
 
     /// The cursor as last committed.
     private(set) var cursor: Cursor
     private(set) var rowsRead = 0
     private(set) var rowsWritten = 0
     private(set) var commits = 0
+    private(set) var rowsRejected = 0
 
     /// How `commit` writes a batch.
     enum WriteMode {
@@ -48,7 +53,10 @@ final class LoadSession {
         self.usage = usage
         self.writer = TableWriter(connection: target, table: plan.target, columns: plan.columnNames, key: [plan.keyColumn])
         self.tracking = LoadStatusTable(connection: target, schema: plan.target.schema)
+        self.rejections = RejectedRowsTable(connection: target, schema: plan.target.schema)
+        self.filter = RowFilter(columns: plan.columns, keyIndex: plan.keyIndex)
         self.trackingRow = trackingRow
+        self.hasRejections = false
         self.cursor = plan.storedCursor
     }
 
@@ -75,39 +83,62 @@ final class LoadSession {
         var next = cursor
         for row in rows { next.advance(key: row[plan.keyIndex], timestamp: plan.timestampIndex.map { row[$0] }) }
         let attempt = commits + 1
+        var rejected = 0
         let written = try usage.measure("Pipeline.checkpoint") {
             try target.transaction {
-                let written = try usage.measure("Pipeline.write") { try write(values, mode) }
-                let row = trackingRow(cursor: next, rows: rowsWritten + written, status: .pending)
+                let outcome = try usage.measure("Pipeline.write") { try write(values, mode) }
+                rejected = outcome.rejected
+                let row = trackingRow(cursor: next, rows: rowsWritten + outcome.written, status: .pending)
                 try tracking.write(row)
                 if options.failInsideCommit == attempt { throw InjectedFault(commit: attempt) }
                 trackingRow = row
-                return written
+                return outcome.written
             }
         }
+        rowsRejected += rejected
+        if rejected > 0 { hasRejections = true }
         cursor = next
         commits = attempt
         rowsRead += rows.count
         rowsWritten += written
     }
 
-    /// Writes rows without touching the cursor (parallel workers; the coordinator checkpoints at the end).
-    static func write(_ values: [[Value]], _ mode: WriteMode, with writer: TableWriter) throws -> Int {
-        switch mode {
-        case .upsert: return try writer.upsert(values)
-        case .bulkInsert: return try writer.insert(values)
-        case .stageAndMerge: return try writer.stageAndMerge(values)
+    /// Writes the rows that fit their columns and records the others in `etl_rejected_rows`, in the caller's
+    /// transaction; used by `commit` and by the parallel workers (on their own connections).
+    static func write(_ values: [[Value]], _ mode: WriteMode, with writer: TableWriter, filter: RowFilter,
+                      rejections: RejectedRowsTable, table: String, clearRejections: Bool,
+                      now: LocalTimestamp) throws -> (written: Int, rejected: Int) {
+        let (accepted, rejected) = filter.split(values)
+        var written = 0
+        if !accepted.isEmpty {
+            switch mode {
+            case .upsert: written = try writer.upsert(accepted)
+            case .bulkInsert: written = try writer.insert(accepted)
+            case .stageAndMerge: written = try writer.stageAndMerge(accepted)
+            }
         }
+        if !rejected.isEmpty { try rejections.record(rejected, for: table, at: now) }
+        if clearRejections, !accepted.isEmpty { try rejections.clear(accepted.map { $0[filter.keyIndex] }, for: table) }
+        return (written, rejected.count)
     }
 
-    private func write(_ values: [[Value]], _ mode: WriteMode) throws -> Int {
-        try Self.write(values, mode, with: writer)
+    private func write(_ values: [[Value]], _ mode: WriteMode) throws -> (written: Int, rejected: Int) {
+        try Self.write(values, mode, with: writer, filter: filter, rejections: rejections, table: plan.table,
+                       clearRejections: hasRejections, now: LoadStatusTable.now(skew: options.clockSkewSeconds))
+    }
+
+    /// Upserts rows outside a strategy (repairs), through the same filter and rejection record.
+    func repairWrite(_ values: [[Value]]) throws -> (written: Int, rejected: Int) {
+        let outcome = try write(values, .upsert)
+        rowsRejected += outcome.rejected
+        return outcome
     }
 
     /// Records work done outside `commit` (parallel ranges), then checkpoints `cursor` on its own.
-    func checkpoint(cursor newCursor: Cursor, rowsRead read: Int, rowsWritten written: Int) throws {
+    func checkpoint(cursor newCursor: Cursor, rowsRead read: Int, rowsWritten written: Int, rowsRejected rejected: Int = 0) throws {
         rowsRead += read
         rowsWritten += written
+        rowsRejected += rejected
         let row = trackingRow(cursor: newCursor, rows: rowsWritten, status: .pending)
         try target.transaction { try tracking.write(row) }
         trackingRow = row

@@ -19,6 +19,8 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var duration_s: Double
     // Beyond the contract:
     public var rows_read: Int
+    /// Rows that did not fit their columns: not written, recorded in `etl_rejected_rows`.
+    public var rows_rejected: Int
     public var full_load: Bool
     public var cursor_before: String
     public var cursor_after: String
@@ -31,7 +33,7 @@ public struct LoadResult: Sendable, Codable, Equatable {
     // contract, and consumers should find every field.
     private enum CodingKeys: String, CodingKey {
         case table, strategy, policy, rows_loaded, fallback, fallback_reason, rows_repaired, rows_deleted, verified,
-            duration_s, rows_read, full_load, cursor_before, cursor_after, error, warnings
+            duration_s, rows_read, rows_rejected, full_load, cursor_before, cursor_after, error, warnings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -47,6 +49,7 @@ public struct LoadResult: Sendable, Codable, Equatable {
         try c.encode(verified, forKey: .verified)
         try c.encode(duration_s, forKey: .duration_s)
         try c.encode(rows_read, forKey: .rows_read)
+        try c.encode(rows_rejected, forKey: .rows_rejected)
         try c.encode(full_load, forKey: .full_load)
         try c.encode(cursor_before, forKey: .cursor_before)
         try c.encode(cursor_after, forKey: .cursor_after)
@@ -93,7 +96,7 @@ public final class TableLoader {
         let started = DispatchTime.now().uptimeNanoseconds
         var result = LoadResult(
             table: config.name, strategy: "", policy: "", rows_loaded: 0, fallback: .none, fallback_reason: nil,
-            rows_repaired: 0, rows_deleted: 0, verified: false, duration_s: 0, rows_read: 0, full_load: false,
+            rows_repaired: 0, rows_deleted: 0, verified: false, duration_s: 0, rows_read: 0, rows_rejected: 0, full_load: false,
             cursor_before: "none", cursor_after: "none", error: nil, warnings: [])
         var session: LoadSession?
         do {
@@ -108,6 +111,7 @@ public final class TableLoader {
         if let session {
             result.rows_loaded = session.rowsWritten
             result.rows_read = session.rowsRead
+            result.rows_rejected = session.rowsRejected
             result.cursor_after = session.cursor.description
         }
         result.duration_s = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -138,6 +142,9 @@ public final class TableLoader {
             options: options, logger: logger, usage: usage,
             trackingRow: stored ?? TrackingRow(tableName: config.name, rowsLoaded: 0))
         session = current
+        let rejections = RejectedRowsTable(connection: target, schema: plan.target.schema)
+        try rejections.ensureExists()
+        current.hasRejections = !(try rejections.rejected(for: config.name)).isEmpty
 
         logger.info("Using \(plan.strategy.rawValue) loading for \(config.name)")
         if let reason = plan.fullLoadReason { logger.info("Full load of \(config.name): \(reason)") }

@@ -8,6 +8,8 @@ indirect enum Predicate: Sendable, Equatable {
     case equal(column: String, to: Value)
     /// NULL or Open Dental's zero date: a row the timestamp cursor cannot place.
     case undated(column: String)
+    /// `column IN (…)`.
+    case oneOf(column: String, values: [Value])
     case and([Predicate])
     case or([Predicate])
     case not(Predicate)
@@ -56,6 +58,8 @@ struct SQLBuilder {
         case .equal(let c, let v): return "\(quoteIdentifier(c)) = \(bind(v))"
         case .undated(let c):
             return "(\(quoteIdentifier(c)) IS NULL OR \(quoteIdentifier(c)) = \(bind(.timestamp(.zeroDate))))"
+        case .oneOf(let c, let values):
+            return "\(quoteIdentifier(c)) IN (" + values.map { bind($0) }.joined(separator: ", ") + ")"
         case .and(let parts): return "(" + parts.map { render($0) }.joined(separator: " AND ") + ")"
         case .or(let parts): return "(" + parts.map { render($0) }.joined(separator: " OR ") + ")"
         case .not(let p): return "NOT \(render(p))"

@@ -39,18 +39,25 @@ struct ParallelStrategy: LoadStrategy {
         // The fault plan fails one worker (the second range), inside its n-th transaction.
         let faultyRange = ranges.count > 1 ? 1 : 0
         let failInside = session.options.failInsideCommit
+        let filter = session.filter
+        let tableName = plan.table
+        let clearRejections = session.hasRejections
+        let skew = session.options.clockSkewSeconds
         session.usage.measure("ParallelStrategy.workers") {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
                 let outcome = Result { () throws -> RangeOutcome in
                     let source = try sourceFactory()
                     let target = try targetFactory()
                     let writer = TableWriter(connection: target, table: targetTable, columns: columns, key: [key])
+                    let rejections = RejectedRowsTable(connection: target, schema: targetTable.schema)
                     var outcome = RangeOutcome()
                     var transactions = 0
                     try source.stream(queries[index].sql, queries[index].parameters, batchSize: batchSize) { batch in
                         transactions += 1
                         let written = try target.transaction {
-                            let written = try LoadSession.write(batch.map(\.values), .upsert, with: writer)
+                            let written = try LoadSession.write(
+                                batch.map(\.values), .upsert, with: writer, filter: filter, rejections: rejections,
+                                table: tableName, clearRejections: clearRejections, now: LoadStatusTable.now(skew: skew))
                             if index == faultyRange, failInside == transactions { throw InjectedFault(commit: transactions) }
                             return written
                         }
@@ -58,7 +65,8 @@ struct ParallelStrategy: LoadStrategy {
                             outcome.cursor.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] })
                         }
                         outcome.read += batch.count
-                        outcome.written += written
+                        outcome.written += written.written
+                        outcome.rejected += written.rejected
                     }
                     return outcome
                 }
@@ -71,6 +79,7 @@ struct ParallelStrategy: LoadStrategy {
         var merged = session.cursor
         var read = 0
         var written = 0
+        var rejected = 0
         var firstFailure: (any Error)?
         var prefixIntact = true
         for outcome in outcomes {
@@ -78,6 +87,7 @@ struct ParallelStrategy: LoadStrategy {
             case .success(let range):
                 read += range.read
                 written += range.written
+                rejected += range.rejected
                 if prefixIntact { merged = merged.merged(with: range.cursor) }
             case .failure(let error):
                 prefixIntact = false
@@ -88,10 +98,10 @@ struct ParallelStrategy: LoadStrategy {
             // Only the key may move, and only over the completed prefix; timestamps stay where they were.
             var safe = session.cursor
             if plan.mode == .key { safe.key = merged.key }
-            try session.checkpoint(cursor: safe, rowsRead: read, rowsWritten: written)
+            try session.checkpoint(cursor: safe, rowsRead: read, rowsWritten: written, rowsRejected: rejected)
             throw firstFailure!
         }
-        try session.checkpoint(cursor: merged, rowsRead: read, rowsWritten: written)
+        try session.checkpoint(cursor: merged, rowsRead: read, rowsWritten: written, rowsRejected: rejected)
     }
 
     /// Splits the keys matching the phase into `count` equal-width ranges; none when nothing matches.
@@ -120,6 +130,7 @@ struct RangeOutcome: Sendable {
     var cursor = Cursor.empty
     var read = 0
     var written = 0
+    var rejected = 0
 }
 
 /// Worker results, written from the worker threads.

@@ -34,6 +34,11 @@ struct Reconciler {
     let session: LoadSession
     let settings: ReconcileSettings
 
+    init(session: LoadSession, settings: ReconcileSettings) {
+        self.session = session
+        self.settings = settings
+    }
+
     private var plan: TablePlan { session.plan }
     private var source: any Connection { session.source }
     private var target: any Connection { session.target }
@@ -41,13 +46,39 @@ struct Reconciler {
 
     func run() throws -> ReconcileOutcome {
         try session.usage.measure("Reconciler.run") {
-            try source.readSnapshot { try verifyAndRepair() }
+            try source.readSnapshot {
+                var reconciler = self
+                reconciler.excluded = try unchangedRejections()
+                return try reconciler.verifyAndRepair()
+            }
         }
+    }
+
+    /// Keys of rejected rows whose source row has not changed since: left out of verification, so a row the
+    /// target cannot take does not make every run fall back. A changed row is verified (and retried) again.
+    private var excluded: [Value] = []
+
+    private func unchangedRejections() throws -> [Value] {
+        let recorded = try session.rejections.rejected(for: plan.table)
+        guard !recorded.isEmpty, let type = plan.columns[plan.keyIndex].type else { return [] }
+        let keys = recorded.keys.compactMap { Planner.keyValue($0, type: type) }
+        var unchanged: [Value] = []
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let chunk = Array(keys[start..<min(start + 500, keys.count)])
+            var builder = SQLBuilder(engine: source.engine)
+            let sql = "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE "
+                + builder.render(.oneOf(column: key, values: chunk))
+            for row in try source.query(sql, builder.parameters)
+            where recorded[TrackingRow.text(row[plan.keyIndex])] == RowFilter.hash(row.values) {
+                unchanged.append(row[plan.keyIndex])
+            }
+        }
+        return unchanged
     }
 
     private func checksum(_ db: any Connection, _ table: TableName, _ range: KeyRange) throws -> RangeChecksum {
         let columns = try db === source ? plan.columns : targetColumns()
-        return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range)
+        return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range, excluding: excluded)
     }
 
     /// The target's view of the source's columns (same names, the target's own types).
@@ -56,7 +87,7 @@ struct Reconciler {
         return plan.columns.map { byName[$0.name] ?? $0 }
     }
 
-    private func verifyAndRepair() throws -> ReconcileOutcome {
+    private mutating func verifyAndRepair() throws -> ReconcileOutcome {
         let whole = KeyRange(lower: nil, upper: nil)
         let sourceSum = try checksum(source, plan.source, whole)
         let targetSum = try checksum(target, plan.target, whole)
@@ -86,9 +117,12 @@ struct Reconciler {
         } else {
             for (_, difference) in differences where !difference.isEmpty { try repair(difference) }
         }
+        // Rows rejected during the repair are reported, not missing: verify without them.
+        excluded = try unchangedRejections()
+        let expected = try checksum(source, plan.source, whole)
         let after = try checksum(target, plan.target, whole)
-        guard after == sourceSum else {
-            throw LoadError(table: plan.table, "verification still fails after repair (source \(sourceSum.count) rows, "
+        guard after == expected else {
+            throw LoadError(table: plan.table, "verification still fails after repair (source \(expected.count) rows, "
                 + "target \(after.count))")
         }
         try session.checkpoint(cursor: try derivedCursor(), rowsRead: 0,
@@ -144,7 +178,9 @@ struct Reconciler {
             let md5 = CanonicalRow.md5(columns, engine: db.engine)
             var builder = SQLBuilder(engine: db.engine)
             var sql = "SELECT \(quoteIdentifier(key)), \(md5) FROM \(table.quoted)"
-            if let condition = range.predicate(column: key) { sql += " WHERE " + builder.render(condition) }
+            if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluded, key: key)]) {
+                sql += " WHERE " + builder.render(condition)
+            }
             var result: [Value: String] = [:]
             for row in try db.query(sql, builder.parameters) { result[row[0]] = row[1].string ?? "" }
             return result
@@ -172,7 +208,7 @@ struct Reconciler {
                 let rows = try source.query(
                     "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE \(quoteIdentifier(key)) "
                         + "IN (\(placeholders))", chunk)
-                _ = try session.writer.upsert(rows.map(\.values))
+                _ = try session.repairWrite(rows.map(\.values))
             }
             for chunk in stride(from: 0, to: difference.extra.count, by: 500).map({
                 Array(difference.extra[$0..<min($0 + 500, difference.extra.count)])
@@ -196,8 +232,10 @@ struct Reconciler {
         let query = SourceQuery(engine: source.engine, table: plan.source, columns: plan.columnNames, where: nil,
                                 orderBy: [key])
         let stagingWriter = TableWriter(connection: target, table: staging, columns: plan.columnNames, key: [key])
+        let now = LoadStatusTable.now(skew: session.options.clockSkewSeconds)
         try source.stream(query.sql, query.parameters, batchSize: plan.batchSize) { batch in
-            _ = try stagingWriter.insert(batch.map(\.values))
+            _ = try LoadSession.write(batch.map(\.values), .bulkInsert, with: stagingWriter, filter: session.filter,
+                                      rejections: session.rejections, table: plan.table, clearRejections: false, now: now)
         }
         try target.transaction {
             try target.execute("ALTER TABLE \(plan.target.quoted) RENAME TO \(quoteIdentifier(retired.name))")

@@ -83,10 +83,12 @@ struct RangeChecksum: Sendable, Equatable {
 
     /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper`, computed in the engine.
     static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String,
-                        range: KeyRange) throws -> RangeChecksum {
+                        range: KeyRange, excluding: [Value] = []) throws -> RangeChecksum {
         var builder = SQLBuilder(engine: db.engine)
         var inner = "SELECT \(CanonicalRow.hash(columns, engine: db.engine)) AS h FROM \(table.quoted)"
-        if let condition = range.predicate(column: key) { inner += " WHERE " + builder.render(condition) }
+        if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluding, key: key)]) {
+            inner += " WHERE " + builder.render(condition)
+        }
         let sql = "SELECT count(*), COALESCE(sum(h >> 28), 0), COALESCE(sum(h & 268435455), 0) FROM (\(inner)) AS rows"
         guard let row = try db.query(sql, builder.parameters).first else { return RangeChecksum(count: 0, sum0: 0, sum1: 0) }
         func number(_ v: Value) -> Int64 {
@@ -98,4 +100,9 @@ struct RangeChecksum: Sendable, Equatable {
         }
         return RangeChecksum(count: number(row[0]), sum0: number(row[1]), sum1: number(row[2]))
     }
+}
+
+/// `NOT key IN (…)` for keys verification leaves out (rejected rows), or nil.
+func excludingKeys(_ keys: [Value], key: String) -> Predicate? {
+    keys.isEmpty ? nil : .not(.oneOf(column: key, values: keys))
 }

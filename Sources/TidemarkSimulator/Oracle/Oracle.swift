@@ -70,8 +70,9 @@ public enum Oracle {
     }
 
     /// Compares every row and column of `source` with `target` (the target may hold extra columns).
+    /// `ignoring` are canonical keys (`Oracle.canonical(.integer(1546))`) left out of the comparison.
     public static func compare(source: any Connection, _ sourceTable: TableName, target: any Connection,
-                               _ targetTable: TableName, key: String) throws -> Difference {
+                               _ targetTable: TableName, key: String, ignoring: Set<String> = []) throws -> Difference {
         let sourceColumns = try source.columns(of: sourceTable).map(\.name)
         let targetColumns = Set(try target.columns(of: targetTable).map(\.name))
         var difference = Difference()
@@ -81,8 +82,8 @@ public enum Oracle {
             difference.missingColumns = sourceColumns
             return difference
         }
-        let left = try snapshot(source, sourceTable, columns: shared, key: key)
-        let right = try snapshot(target, targetTable, columns: shared, key: key)
+        let left = try snapshot(source, sourceTable, columns: shared, key: key).filter { !ignoring.contains($0.key) }
+        let right = try snapshot(target, targetTable, columns: shared, key: key).filter { !ignoring.contains($0.key) }
         for (k, row) in left {
             guard let other = right[k] else {
                 difference.missing.append(k)

@@ -109,13 +109,17 @@ struct CellRunner {
         result.observedFallbackRuns = fallbackRuns
         result.observedRowsLoaded = result.runs.filter { $0.index == 1 }.map(\.rowsLoaded).reduce(0, +)
 
-        // recovered
+        // recovered: every row equal, except the rows no target can hold, which must be missing and reported.
         var differences: [String] = []
         for table in tables {
+            let unloadable = Set((scenario.unloadable[table] ?? []).map { Oracle.canonical(.integer($0)) })
             let difference = try Oracle.compare(
                 source: databases.source, databases.sourceTable(table), target: databases.target,
-                databases.targetTable(table), key: keys[table]!)
+                databases.targetTable(table), key: keys[table]!, ignoring: unloadable)
             if !difference.isEmpty { differences.append("\(table): \(difference.displayed().summary)") }
+            if let problem = try unreported(scenario.unloadable[table] ?? [], table: table, key: keys[table]!, databases) {
+                differences.append("\(table): \(problem)")
+            }
         }
         let recovered = differences.isEmpty
         result.observedRecovered = recovered
@@ -219,13 +223,38 @@ struct CellRunner {
             let targetColumns = Set(try databases.target.columns(of: databases.targetTable(table)).map(\.name))
             guard columns.allSatisfy(targetColumns.contains) else { continue }  // drift: reported by `recovered`
             let held = try Oracle.snapshot(databases.target, databases.targetTable(table), columns: columns, key: key)
-            let bad = covered.filter { held[$0.key] != $0.value }.map { String($0.key.dropFirst()) }
+            let unloadable = Set((scenario.unloadable[table] ?? []).map { Oracle.canonical(.integer($0)) })
+            let bad = covered.filter { held[$0.key] != $0.value && !unloadable.contains($0.key) }
+                .map { String($0.key.dropFirst()) }
             if !bad.isEmpty {
                 let shown = bad.sorted { (Int64($0) ?? 0) < (Int64($1) ?? 0) }.prefix(5).joined(separator: ", ")
                 problems.append("\(table): \(bad.count) rows at or below cursor \(keyText) missing or different (\(shown))")
             }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    /// Unloadable keys that reached the target or are not in `etl_rejected_rows`.
+    private func unreported(_ keys: [Int64], table: String, key: String, _ databases: CellDatabases) throws -> String? {
+        guard !keys.isEmpty else { return nil }
+        var problems: [String] = []
+        let e = databases.target.engine
+        let rejected = TableName("etl_rejected_rows", schema: databases.targetSchema)
+        for k in keys {
+            if try databases.target.scalar(
+                "SELECT count(*) FROM \(databases.targetTable(table).quoted) WHERE \(quoteIdentifier(key)) = \(e.placeholder(1))",
+                [.integer(k)]) != .integer(0)
+            {
+                problems.append("unloadable row \(k) is in the target")
+            }
+            if try databases.target.scalar(
+                "SELECT count(*) FROM \(rejected.quoted) WHERE table_name = \(e.placeholder(1)) AND key_value = \(e.placeholder(2))",
+                [.text(table), .text(String(k))]) != .integer(1)
+            {
+                problems.append("unloadable row \(k) is not reported in etl_rejected_rows")
+            }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: ", ")
     }
 
     private func orphans(_ relationship: ScenarioRelationship, _ databases: CellDatabases) throws -> Int64 {

@@ -79,11 +79,15 @@ public enum Simulation {
         DispatchQueue.concurrentPerform(iterations: cells.count) { index in
             let cell = cells[index]
             let seed = cellSeed(options.seed, scenario: cell.scenario.name)
-            guard availablePolicies.contains(cell.policy) else {
+            let notRunReason: String? =
+                !availablePolicies.contains(cell.policy) ? "policy \(cell.policy.rawValue) is not built yet"
+                : cell.scenario.backends.map { $0.contains(environment.backend) } == false
+                    ? "the scenario cannot be built on \(environment.backend.rawValue)" : nil
+            if let notRunReason {
                 outcomes.set(index, CellRunner.Outcome(result: CellResult(
                     scenario: cell.scenario.name, strategy: cell.strategy.rawValue, backend: environment.backend.rawValue,
                     policy: cell.policy.rawValue, status: .notRun,
-                    notRunReason: "policy \(cell.policy.rawValue) is not built yet",
+                    notRunReason: notRunReason,
                     expected: cell.scenario.expectations[cell.policy], observedRecovered: nil, observedFallbackRuns: 0,
                     observedRowsLoaded: nil, runs: [], checks: [], failures: [], durationSeconds: 0, seed: seed),
                     fingerprint: nil))

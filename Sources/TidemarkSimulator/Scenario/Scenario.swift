@@ -14,6 +14,11 @@ public struct Scenario: Sendable {
     public let relationships: [ScenarioRelationship]
     public let steps: [LocatedStep]
     public let expectations: [PolicyKind: Expectation]
+    /// Source rows no target may hold (a value that does not fit its column): the oracle expects them missing
+    /// from the target and reported in `etl_rejected_rows`, and compares everything else.
+    public let unloadable: [String: [Int64]]
+    /// The backends the scenario can be built on (nil: all).
+    public let backends: [Backend]?
 
     public var summary: ScenarioSummary {
         ScenarioSummary(name: name, failureMode: failureMode, description: description)

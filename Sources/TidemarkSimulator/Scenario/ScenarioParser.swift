@@ -40,7 +40,8 @@ public enum ScenarioParser {
             throw ScenarioError(file: file, line: yamlLine(error), reason: "YAML syntax: \(error)")
         }
         let top = try context.mapping(root, "the scenario")
-        try context.allowOnly(top, ["name", "failure_mode", "description", "fixtures", "tables", "relationships", "steps", "expect"])
+        try context.allowOnly(top, ["name", "failure_mode", "description", "fixtures", "tables", "relationships", "steps",
+                                    "expect", "unloadable", "backends"])
 
         let name = try context.string(try context.require(top, "name", in: root), "name")
         let expectedName = (file as NSString).deletingPathExtension
@@ -128,9 +129,29 @@ public enum ScenarioParser {
         for policy in PolicyKind.allCases where expectations[policy] == nil {
             throw context.error(top["expect"], "no expectation for policy \(policy.rawValue)")
         }
+        var unloadable: [String: [Int64]] = [:]
+        if let list = top["unloadable"] {
+            for item in try context.sequence(list, "unloadable") {
+                let map = try context.mapping(item, "an unloadable entry")
+                try context.allowOnly(map, ["table", "keys"])
+                let name = try table(try context.require(map, "table", in: item), "table")
+                unloadable[name, default: []] += try context.keys(try context.require(map, "keys", in: item), "keys")
+            }
+        }
+        var backends: [Backend]?
+        if let list = top["backends"] {
+            backends = try context.sequence(list, "backends").map { node in
+                let text = try context.string(node, "backend")
+                guard let backend = Backend(rawValue: text) else {
+                    throw context.error(node, "unknown backend '\(text)'; expected sqlite or postgres")
+                }
+                return backend
+            }
+        }
         return Scenario(
             name: name, failureMode: failureMode, description: description, file: file, fixtures: fixtures,
-            tableOverrides: overrides, relationships: relationships, steps: steps, expectations: expectations)
+            tableOverrides: overrides, relationships: relationships, steps: steps, expectations: expectations,
+            unloadable: unloadable, backends: backends)
     }
 
     private static func yamlLine(_ error: YamlError) -> Int? {
