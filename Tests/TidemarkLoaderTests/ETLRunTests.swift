@@ -81,7 +81,7 @@ import TidemarkTestSupport
                 // The same damage under the default policy, reconcile: verified, repaired, reported.
                 try target.execute("DELETE FROM \(medication) WHERE \"MedicationNum\" IN (100, 137, 360)")
                 try target.execute("UPDATE \(medication) SET \"MedName\" = 'stale copy' WHERE \"MedicationNum\" = 630")
-                let reconciled = try etlRun(common, in: directory)
+                let reconciled = try etlRun(common + ["--bisection-factor", "4", "--leaf-size", "8"], in: directory)
                 #expect(reconciled.status == 0, "\(reconciled.stderr)")
                 let repaired = try jsonLines(reconciled.stdout).first
                 #expect(repaired?["policy"] as? String == "reconcile")
@@ -111,12 +111,14 @@ import TidemarkTestSupport
         (["--strategy", "fast"], "--strategy"),
         (["--policy", "sometimes"], "--policy"),
         (["--bogus-flag"], "bogus-flag"),
+        (["--bisection-factor", "1"], "--bisection-factor"),
+        (["--swap-fraction", "2"], "--swap-fraction"),
         ([] as [String], "--tables"),
     ])
     func `bad flags exit 64 with a message`(extra: [String], mentions: String) throws {
+        // Without extra flags, the missing --tables/--config is the mistake.
         var args = ["--source", "sqlite::memory:", "--target", "sqlite::memory:"]
-        if !extra.isEmpty && extra != ["--bogus-flag"] || extra == ["--bogus-flag"] { args += ["--tables", "t"] }
-        if extra.isEmpty { args.removeLast(2) }
+        if !extra.isEmpty { args += ["--tables", "t"] }
         let result = try etlRun(args + extra)
         #expect(result.status == 64)
         #expect(result.stderr.contains(mentions), "\(result.stderr)")
