@@ -48,6 +48,7 @@ struct Reconciler {
         try session.usage.measure("Reconciler.run") {
             try source.readSnapshot {
                 var reconciler = self
+                reconciler.targetInfo = try targetColumns()
                 reconciler.excluded = try unchangedRejections()
                 return try reconciler.verifyAndRepair()
             }
@@ -57,6 +58,8 @@ struct Reconciler {
     /// Keys of rejected rows whose source row has not changed since: left out of verification, so a row the
     /// target cannot take does not make every run fall back. A changed row is verified (and retried) again.
     private var excluded: [Value] = []
+    /// The target's columns, read once per run (every range checksum needs them).
+    private var targetInfo: [ColumnInfo] = []
 
     private func unchangedRejections() throws -> [Value] {
         let recorded = try session.rejections.rejected(for: plan.table)
@@ -77,7 +80,7 @@ struct Reconciler {
     }
 
     private func checksum(_ db: any Connection, _ table: TableName, _ range: KeyRange) throws -> RangeChecksum {
-        let columns = try db === source ? plan.columns : targetColumns()
+        let columns = db === source ? plan.columns : targetInfo
         return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range, excluding: excluded)
     }
 
@@ -186,7 +189,7 @@ struct Reconciler {
             return result
         }
         let left = try hashes(source, plan.source, plan.columns)
-        let right = try hashes(target, plan.target, try targetColumns())
+        let right = try hashes(target, plan.target, targetInfo)
         var difference = LeafDifference()
         for (k, hash) in left {
             if let other = right[k] {
