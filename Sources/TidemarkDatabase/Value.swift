@@ -233,7 +233,7 @@ public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// Byte-level, because every timestamp a driver reads passes here.
-    static func parse(_ all: UnsafeBufferPointer<UInt8>) -> LocalTimestamp? {
+    public static func parse(_ all: UnsafeBufferPointer<UInt8>) -> LocalTimestamp? {
         var start = 0
         var end = all.count
         while start < end, all[start] == UInt8(ascii: " ") { start += 1 }
@@ -296,14 +296,20 @@ private func digits(_ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ count: Int
 
 /// Appends `n` zero-padded to at least `width` digits (n ≥ 0).
 private func appendDigits(_ bytes: inout [UInt8], _ n: Int, _ width: Int) {
-    var scratch: [UInt8] = []
+    var count = 1
+    var power = 10
+    while power <= n, count < 19 {
+        count += 1
+        power &*= 10
+    }
+    for _ in count..<max(width, count) { bytes.append(48) }
+    let start = bytes.count
+    bytes.append(contentsOf: repeatElement(48, count: count))
     var v = n
-    repeat {
-        scratch.append(UInt8(48 + v % 10))
+    for i in stride(from: start + count - 1, through: start, by: -1) {
+        bytes[i] = UInt8(48 + v % 10)
         v /= 10
-    } while v > 0
-    for _ in scratch.count..<max(width, scratch.count) { bytes.append(48) }
-    bytes.append(contentsOf: scratch.reversed())
+    }
 }
 
 private func pow10(_ n: Int) -> Int {

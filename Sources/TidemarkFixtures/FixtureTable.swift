@@ -11,11 +11,16 @@ public struct FixtureTable: Sendable {
     public let schema: TableSchema
     /// How many rows ``rows()`` yields.
     public let rowCount: Int
+    /// Secondary indexes (column lists) the source table carries, as the production table would: reads in
+    /// timestamp order need one, or every keyset page scans the table.
+    public let indexes: [[String]]
     private let makeRows: @Sendable () -> AnySequence<[Value]>
 
-    init(schema: TableSchema, rowCount: Int, rows: @escaping @Sendable () -> AnySequence<[Value]>) {
+    init(schema: TableSchema, rowCount: Int, indexes: [[String]] = [],
+         rows: @escaping @Sendable () -> AnySequence<[Value]>) {
         self.schema = schema
         self.rowCount = rowCount
+        self.indexes = indexes
         self.makeRows = rows
     }
 
@@ -33,7 +38,7 @@ public struct FixtureTable: Sendable {
     public func withName(_ name: TableName) -> FixtureTable {
         FixtureTable(
             schema: TableSchema(name: name, columns: schema.columns, primaryKey: schema.primaryKey),
-            rowCount: rowCount, rows: makeRows)
+            rowCount: rowCount, indexes: indexes, rows: makeRows)
     }
 
     /// The column names in order.

@@ -20,7 +20,7 @@ public enum Fixtures {
     /// Open Dental's `procedurelog` shape (rows updated in place): `ProcNum` 1…`rows`, generated from `seed`.
     public static func procedurelog(rows: Int, seed: UInt64) -> FixtureTable {
         precondition(rows >= 0, "a fixture cannot have a negative row count")
-        return FixtureTable(schema: ProcedureLogGenerator.schema, rowCount: rows) {
+        return FixtureTable(schema: ProcedureLogGenerator.schema, rowCount: rows, indexes: [["DateTStamp", "ProcNum"]]) {
             AnySequence(GeneratedRows(count: rows, initial: ProcedureLogGenerator(seed: seed)))
         }
     }
@@ -56,6 +56,10 @@ public enum Fixtures {
         let inserted = try db.bulkInsert(into: name, columns: table.columnNames, rows: table.rows())
         guard inserted == table.rowCount else {
             throw FixtureError("installing \(name) wrote \(inserted) rows, expected \(table.rowCount)")
+        }
+        for columns in table.indexes {
+            let index = ([name.name] + columns + ["idx"]).joined(separator: "_")
+            try db.execute("CREATE INDEX \(quoteIdentifier(index)) ON \(name.quoted) (\(quoteIdentifiers(columns)))")
         }
     }
 

@@ -23,89 +23,107 @@ enum SQLiteFunctions {
         }
     }
 
-    private static func textBytes(_ value: OpaquePointer?) -> [UInt8]? {
-        guard let value, sqlite3_value_type(value) != SQLITE_NULL else { return nil }
+    /// A value's text as SQLite holds it, valid until the next call on the same value.
+    private static func text(_ value: OpaquePointer) -> UnsafeRawBufferPointer {
         let pointer = sqlite3_value_text(value)
-        let count = Int(sqlite3_value_bytes(value))
-        guard let pointer, count > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: pointer, count: count))
+        return UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : Int(sqlite3_value_bytes(value)))
     }
+
+    private static func isNull(_ value: OpaquePointer?) -> Bool { value == nil || sqlite3_value_type(value) == SQLITE_NULL }
 
     private static let md5: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, _, arguments in
-        guard let bytes = textBytes(arguments?[0]) else { return sqlite3_result_null(context) }
-        sqlite3_result_text(context, MD5.hex(bytes), -1, SQLITE_TRANSIENT)
+        guard let value = arguments?[0], !isNull(value) else { return sqlite3_result_null(context) }
+        sqlite3_result_text(context, MD5.hex(text(value)), -1, SQLITE_TRANSIENT)
     }
 
     private static let rowHash: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, count, arguments in
         guard let arguments, let bytes = canonicalRow(count, arguments) else { return sqlite3_result_null(context) }
-        sqlite3_result_int64(context, MD5.digest(bytes).prefix(7).reduce(Int64(0)) { $0 << 8 | Int64($1) })
+        sqlite3_result_int64(context, bytes.withUnsafeBytes(MD5.first56Bits))
     }
 
     private static let rowMD5: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, count, arguments in
         guard let arguments, let bytes = canonicalRow(count, arguments) else { return sqlite3_result_null(context) }
-        sqlite3_result_text(context, MD5.hex(bytes), -1, SQLITE_TRANSIENT)
+        sqlite3_result_text(context, bytes.withUnsafeBytes(MD5.hex), -1, SQLITE_TRANSIENT)
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// The row's canonical text: per value `<length in characters>:<kind letter><rendering>`, or `1:N` for NULL —
-    /// byte for byte what CanonicalRow's SQL builds in PostgreSQL.
+    /// byte for byte what CanonicalRow's SQL builds in PostgreSQL. Called once per row while verifying, so each
+    /// value is rendered straight from SQLite's buffers into one reused piece.
     private static func canonicalRow(_ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>) -> [UInt8]? {
-        guard count >= 1, let kinds = textBytes(arguments[0]), kinds.count == Int(count) - 1 else { return nil }
+        guard count >= 1, let kindsValue = arguments[0], !isNull(kindsValue) else { return nil }
+        let kinds = Array(text(kindsValue))
+        guard kinds.count == Int(count) - 1 else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(512)
+        var piece: [UInt8] = []
+        piece.reserveCapacity(256)
         for (index, kind) in kinds.enumerated() {
-            guard let value = arguments[index + 1], sqlite3_value_type(value) != SQLITE_NULL else {
-                out.append(contentsOf: Array("1:N".utf8))
+            guard let value = arguments[index + 1], !isNull(value) else {
+                out.append(contentsOf: [UInt8(ascii: "1"), UInt8(ascii: ":"), UInt8(ascii: "N")])
                 continue
             }
-            var piece: [UInt8] = [kind]
+            piece.removeAll(keepingCapacity: true)
+            piece.append(kind)
             switch kind {
             case UInt8(ascii: "b"):
                 piece.append(sqlite3_value_double(value) != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
             case UInt8(ascii: "f"):
                 let number = sqlite3_value_double(value)
-                let bits = String((number == 0 ? 0.0 : number).bitPattern, radix: 16)
-                piece.append(contentsOf: Array((String(repeating: "0", count: 16 - bits.count) + bits).utf8))
+                let bits = (number == 0 ? 0.0 : number).bitPattern  // -0.0 counts as 0.0
+                for shift in stride(from: 60, through: 0, by: -4) { piece.append(hexDigits[Int((bits >> UInt64(shift)) & 0xf)]) }
             case UInt8(ascii: "x"):
                 let length = Int(sqlite3_value_bytes(value))
-                let digits = Array("0123456789abcdef".utf8)
                 if length > 0, let blob = sqlite3_value_blob(value) {
                     for byte in UnsafeRawBufferPointer(start: blob, count: length) {
-                        piece.append(digits[Int(byte >> 4)])
-                        piece.append(digits[Int(byte & 0x0f)])
+                        piece.append(hexDigits[Int(byte >> 4)])
+                        piece.append(hexDigits[Int(byte & 0x0f)])
                     }
                 }
             case UInt8(ascii: "T"):
-                let text = textBytes(value) ?? []
-                let timestamp = text.withUnsafeBufferPointer { LocalTimestamp(String(decoding: $0, as: UTF8.self)) }
-                if let timestamp {
-                    piece.append(contentsOf: Array(String(timestamp.microsecondsSinceEpoch).utf8))
+                let stored = text(value)
+                if let timestamp = LocalTimestamp.parse(stored.assumingMemoryBound(to: UInt8.self)) {
+                    appendDecimal(timestamp.microsecondsSinceEpoch, to: &piece)
                 } else {
-                    piece.append(contentsOf: text)
+                    piece.append(contentsOf: stored)
                 }
             default:
-                piece.append(contentsOf: textBytes(value) ?? [])
+                piece.append(contentsOf: text(value))
             }
             // Characters as SQL's length() counts them: every byte that does not continue a UTF-8 sequence.
-            let characters = piece.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
-            out.append(contentsOf: Array(String(characters).utf8))
+            var characters: Int64 = 0
+            for byte in piece where byte & 0xC0 != 0x80 { characters += 1 }
+            appendDecimal(characters, to: &out)
             out.append(UInt8(ascii: ":"))
             out.append(contentsOf: piece)
         }
         return out
     }
 
+    /// Appends `n` in decimal, with a leading `-` when negative.
+    private static func appendDecimal(_ n: Int64, to bytes: inout [UInt8]) {
+        if n < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = n.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(48 + magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+    }
+
     private static let micros: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, _, arguments in
-        guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL else { return sqlite3_result_null(context) }
-        guard let bytes = textBytes(value) else { return sqlite3_result_null(context) }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if let timestamp = LocalTimestamp(text) {
+        guard let value = arguments?[0], !isNull(value) else { return sqlite3_result_null(context) }
+        let stored = text(value)
+        if let timestamp = LocalTimestamp.parse(stored.assumingMemoryBound(to: UInt8.self)) {
             sqlite3_result_int64(context, timestamp.microsecondsSinceEpoch)
         } else {
-            sqlite3_result_text(context, text, -1, SQLITE_TRANSIENT)
+            sqlite3_result_text(context, String(decoding: stored, as: UTF8.self), -1, SQLITE_TRANSIENT)
         }
     }
 

@@ -83,4 +83,18 @@ import TidemarkTestSupport
             #expect(try db.scalar("SELECT tidemark_md5(NULL)") == .null)
         }
     }
+
+    /// Messages ending just before, on and after the 64-byte block and the 56-byte padding boundaries.
+    @Test(arguments: [
+        (55, "04364420e25c512fd958a70738aa8f72"), (56, "668a72d5ba17f08e62dabcafad6db14b"),
+        (57, "693037871c4a9d3d8685018905cb530a"), (63, "7dc2ca208106a2f703567bdff99d8981"),
+        (64, "c1bb4f81d892b2d57947682aeb252456"), (65, "1bc932052302d074bdec39795fe00cf6"),
+        (119, "ab347a5f68c8a443cfcddc633f12c24f"), (120, "fb98667f98096de92620b64f46e1c5b5"),
+        (128, "d69cb61a6ee87200676eb0d4b90edbcb"), (1000, "398533d48111e9f664b1f64cb10c4b63"),
+    ])
+    func `SQLite's md5 is right at every block boundary`(length: Int, digest: String) throws {
+        try TestDatabases.withConnection(.sqlite) { db, _ throws in
+            #expect(try db.scalar("SELECT tidemark_md5(?1)", [.text(String(repeating: "x", count: length))]) == .text(digest))
+        }
+    }
 }

@@ -124,15 +124,15 @@ import TidemarkTestSupport
             #expect(try plan { $0.syncProfile = .appendOnly }.describeReads()
                 == ["FROM \"events\" WHERE \"id\" > $1 ORDER BY \"id\"  -- 30"])
             #expect(try plan { $0.syncProfile = nil }.describeReads()
-                == ["FROM \"events\" WHERE (\"id\" > $1 OR (\"ts\" > $2 OR (\"ts\" = $3 AND \"id\" > $4))) ORDER BY \"id\"  -- 30, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20"])
+                == ["FROM \"events\" WHERE (\"id\" > $1 OR (\"ts\" >= $2 AND (\"ts\" > $3 OR \"id\" > $4))) ORDER BY \"id\"  -- 30, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20"])
             #expect(try plan { $0.syncProfile = nil; $0.incrementalStrategy = .andLogic }.describeReads()
-                == ["FROM \"events\" WHERE (\"id\" > $1 AND (\"ts\" > $2 OR (\"ts\" = $3 AND \"id\" > $4))) ORDER BY \"id\"  -- 30, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20"])
+                == ["FROM \"events\" WHERE (\"id\" > $1 AND (\"ts\" >= $2 AND (\"ts\" > $3 OR \"id\" > $4))) ORDER BY \"id\"  -- 30, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20"])
             #expect(try plan { $0.incrementalStrategy = .singleColumn; $0.primaryIncrementalColumn = "ts" }.describeReads().count == 2)
             let inPlace = try plan { _ in }
             #expect(inPlace.mode == .timestamp)
             #expect(inPlace.describeReads() == [
                 "FROM \"events\" WHERE ((\"ts\" IS NULL OR \"ts\" = $1) AND \"id\" > $2) ORDER BY \"id\"  -- 0001-01-01 00:00:00, 30",
-                "FROM \"events\" WHERE (NOT (\"ts\" IS NULL OR \"ts\" = $1) AND (\"ts\" > $2 OR (\"ts\" = $3 AND \"id\" > $4))) ORDER BY \"ts\", \"id\"  -- 0001-01-01 00:00:00, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20",
+                "FROM \"events\" WHERE (NOT (\"ts\" IS NULL OR \"ts\" = $1) AND (\"ts\" >= $2 AND (\"ts\" > $3 OR \"id\" > $4))) ORDER BY \"ts\", \"id\"  -- 0001-01-01 00:00:00, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20",
             ])
             var lookback = Self.eventsConfig()
             lookback.lookbackSeconds = 86_400

@@ -14,17 +14,15 @@ indirect enum Predicate: Sendable, Equatable {
     case or([Predicate])
     case not(Predicate)
 
-    /// `(c1, c2, …) > (v1, v2, …)` in lexicographic order, spelled without row values so both engines and
-    /// their indexes handle it: `c1 > v1 OR (c1 = v1 AND c2 > v2) …`.
+    /// `(c1, c2, …) > (v1, v2, …)` in lexicographic order, spelled without row values so both engines handle it
+    /// and with a leading `c1 >= v1` an index on `(c1, c2, …)` can start from: `c1 >= v1 AND (c1 > v1 OR (c2 …))`.
+    /// Without that range, each keyset page would walk the index from its first entry.
     static func after(_ columns: [String], _ values: [Value]) -> Predicate {
         precondition(columns.count == values.count && !columns.isEmpty)
-        var alternatives: [Predicate] = []
-        for i in columns.indices {
-            var terms: [Predicate] = (0..<i).map { .equal(column: columns[$0], to: values[$0]) }
-            terms.append(.greater(column: columns[i], than: values[i]))
-            alternatives.append(terms.count == 1 ? terms[0] : .and(terms))
-        }
-        return alternatives.count == 1 ? alternatives[0] : .or(alternatives)
+        guard columns.count > 1 else { return .greater(column: columns[0], than: values[0]) }
+        let rest = after(Array(columns.dropFirst()), Array(values.dropFirst()))
+        return .and([.greaterOrEqual(column: columns[0], than: values[0]),
+                     .or([.greater(column: columns[0], than: values[0]), rest])])
     }
 
     /// Joins optional conditions with AND; nil when there is none.

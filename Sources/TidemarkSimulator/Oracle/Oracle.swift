@@ -47,26 +47,65 @@ public enum Oracle {
         }
     }
 
-    /// The canonical rows of a table keyed by their canonical key, over the given columns: one string per row,
-    /// each canonical value prefixed with its byte length so no two rows can run together.
+    /// One value in the oracle's binary row encoding: a kind byte, then fixed-width fields or a length-prefixed
+    /// payload, so no two rows can run together and no value needs formatting. Same exactness as `canonical`.
+    public static func encode(_ value: Value, into bytes: inout [UInt8]) {
+        func fixed(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        func prefixed<C: Collection>(_ payload: C) where C.Element == UInt8 {
+            fixed(UInt64(payload.count))
+            bytes.append(contentsOf: payload)
+        }
+        func date(_ d: LocalDate) {
+            fixed(UInt64(bitPattern: Int64(d.year)))
+            bytes.append(UInt8(d.month))
+            bytes.append(UInt8(d.day))
+        }
+        switch value {
+        case .null: bytes.append(0)
+        case .integer(let i): bytes.append(1); fixed(UInt64(bitPattern: i))
+        case .boolean(let b): bytes.append(2); bytes.append(b ? 1 : 0)
+        case .double(let d): bytes.append(3); fixed(d.bitPattern)
+        case .decimal(let d):
+            bytes.append(4)
+            bytes.append(d.isNegative ? 1 : 0)
+            fixed(UInt64(d.scale))
+            prefixed(d.digits.utf8)
+        case .text(let s): bytes.append(5); prefixed(s.utf8)
+        case .bytes(let b): bytes.append(6); prefixed(b)
+        case .date(let d): bytes.append(7); date(d)
+        case .timestamp(let t):
+            bytes.append(8)
+            date(t.date)
+            bytes.append(UInt8(t.hour))
+            bytes.append(UInt8(t.minute))
+            bytes.append(UInt8(t.second))
+            fixed(UInt64(t.microsecond))
+        }
+    }
+
+    /// The encoded rows of a table keyed by their canonical key, over the given columns.
     public static func snapshot(_ db: any Connection, _ table: TableName, columns: [String], key: String,
-                                where filter: (sql: String, parameters: [Value])? = nil) throws -> [String: String] {
+                                where filter: (sql: String, parameters: [Value])? = nil) throws -> [String: [UInt8]] {
+        var rows: [String: [UInt8]] = [:]
+        try scan(db, table, columns: columns, key: key, where: filter) { rows[$0] = $1 }
+        return rows
+    }
+
+    /// Reads the table in key order, handing each row's canonical key and encoding to `body`.
+    static func scan(_ db: any Connection, _ table: TableName, columns: [String], key: String,
+                     where filter: (sql: String, parameters: [Value])? = nil,
+                     _ body: (String, [UInt8]) -> Void) throws {
         var sql = "SELECT \(quoteIdentifiers([key] + columns)) FROM \(table.quoted)"
         if let filter { sql += " WHERE " + filter.sql }
-        var rows: [String: String] = [:]
+        sql += " ORDER BY \(quoteIdentifier(key))"
         try db.stream(sql, filter?.parameters ?? [], batchSize: 5000) { batch in
             for row in batch {
-                var line = ""
-                for value in row.values.dropFirst() {
-                    let text = canonical(value)
-                    line += String(text.utf8.count)
-                    line += ":"
-                    line += text
-                }
-                rows[canonical(row[0])] = line
+                var line: [UInt8] = []
+                line.reserveCapacity(256)
+                for value in row.values.dropFirst() { encode(value, into: &line) }
+                body(canonical(row[0]), line)
             }
         }
-        return rows
     }
 
     /// Compares every row and column of `source` with `target` (the target may hold extra columns).
@@ -101,13 +140,14 @@ public enum Oracle {
     /// A fingerprint of a table's content, for comparing the end states of different strategies.
     public static func fingerprint(_ db: any Connection, _ table: TableName, key: String) throws -> String {
         let columns = try db.columns(of: table).map(\.name).filter { $0 != key }
-        let rows = try snapshot(db, table, columns: columns, key: key)
         var hasher = FNV1a()
-        for k in rows.keys.sorted() {
-            hasher.add(k)
-            hasher.add(rows[k]!)
+        var count = 0
+        try scan(db, table, columns: columns, key: key) { key, row in
+            hasher.add(key.utf8)
+            hasher.add(row)
+            count += 1
         }
-        return String(hasher.value, radix: 16) + "/\(rows.count)"
+        return String(hasher.value, radix: 16) + "/\(count)"
     }
 
     /// Integer keys in numeric order, others as text; the display drops the kind prefix.
@@ -129,12 +169,14 @@ extension Oracle.Difference {
     }
 }
 
-/// 64-bit FNV-1a over canonical strings, with a separator so ("ab","c") ≠ ("a","bc").
+/// 64-bit FNV-1a over canonical strings or bytes, with a separator so ("ab","c") ≠ ("a","bc").
 struct FNV1a {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    mutating func add(_ text: String) {
-        for byte in text.utf8 { mix(byte) }
+    mutating func add(_ text: String) { add(text.utf8) }
+
+    mutating func add<C: Sequence>(_ bytes: C) where C.Element == UInt8 {
+        for byte in bytes { mix(byte) }
         mix(0x1f)
     }
 
