@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TidemarkLoader", targets: ["TidemarkLoader"]),
         .executable(name: "etl-run", targets: ["etl-run"]),
         .executable(name: "simulate", targets: ["simulate"]),
+        .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +59,15 @@ let package = Package(
             ],
             swiftSettings: settings),
 
+        // The benchmark: baselines, every strategy × path, incremental costs and peak RSS, each case a child process.
+        .target(
+            name: "TidemarkBenchmark",
+            dependencies: [
+                "TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkConfig", "TidemarkPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings),
+
         // Command-line tools: thin argument-parser commands over the libraries.
         .executableTarget(
             name: "etl-run",
@@ -77,6 +87,14 @@ let package = Package(
             ],
             swiftSettings: settings),
 
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "TidemarkBenchmark", "TidemarkConfig", "TidemarkDatabase",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings),
+
         // Test support: a throwaway PostgreSQL cluster shared by the test process, temp SQLite files.
         .target(name: "TidemarkTestSupport", dependencies: ["TidemarkDrivers"], path: "Tests/TidemarkTestSupport",
                 swiftSettings: settings),
@@ -91,6 +109,10 @@ let package = Package(
         .testTarget(
             name: "TidemarkSimulatorTests",
             dependencies: ["TidemarkSimulator", "TidemarkDrivers", "TidemarkFixtures", "TidemarkTestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "TidemarkBenchmarkTests",
+            dependencies: ["TidemarkBenchmark", "TidemarkConfig", "TidemarkPostgres", "TidemarkTestSupport"],
             swiftSettings: settings),
         .testTarget(name: "TidemarkConfigTests", dependencies: ["TidemarkConfig"], swiftSettings: settings),
         .testTarget(

@@ -3,12 +3,12 @@ import TidemarkDatabase
 /// Renders rows in COPY's text format: tab between fields, newline after each row, `\N` for NULL, and
 /// backslash escapes for backslash, tab, newline and carriage return, so any text survives (an empty string
 /// is an empty field, distinct from NULL). Bytes go as bytea hex (`\\x…`, the backslash itself escaped).
-struct CopyTextEncoder {
-    var buffer: [UInt8] = []
+public struct CopyTextEncoder: Sendable {
+    public var buffer: [UInt8] = []
 
-    init() { buffer.reserveCapacity(1 << 20 + 4096) }
+    public init() { buffer.reserveCapacity(1 << 20 + 4096) }
 
-    mutating func append(_ row: [Value]) {
+    public mutating func append(_ row: [Value]) {
         for (i, value) in row.enumerated() {
             if i > 0 { buffer.append(UInt8(ascii: "\t")) }
             append(value)

@@ -136,24 +136,33 @@ public final class PostgresConnection: Connection {
     // MARK: - Bulk insert (COPY)
 
     public func bulkInsert(into table: TableName, columns: [String], rows: some Sequence<[Value]>) throws -> Int {
-        let sql = "COPY \(table.quoted) (\(quoteIdentifiers(columns))) FROM STDIN"
-        guard let start = PQexec(handle, sql) else { throw PostgresErrors.server(nil, connection: handle, sql: sql) }
-        let started = PostgresResult(start)
-        guard started.status == PGRES_COPY_IN else { throw PostgresErrors.server(start, connection: handle, sql: sql) }
-
-        var encoder = CopyTextEncoder()
-        do {
+        try copyIn(into: table, columns: columns) { put in
+            var encoder = CopyTextEncoder()
             for row in rows {
                 guard row.count == columns.count else {
-                    throw PostgresErrors.usage("COPY row has \(row.count) values for \(columns.count) columns", sql: sql)
+                    throw PostgresErrors.usage("COPY row has \(row.count) values for \(columns.count) columns",
+                                               sql: Self.copySQL(table, columns))
                 }
                 encoder.append(row)
                 if encoder.buffer.count >= 1 << 20 {
-                    try putCopyData(encoder.buffer, sql: sql)
+                    try put(encoder.buffer)
                     encoder.buffer.removeAll(keepingCapacity: true)
                 }
             }
-            try putCopyData(encoder.buffer, sql: sql)
+            try put(encoder.buffer)
+        }
+    }
+
+    /// `COPY table (columns) FROM STDIN` of data already in COPY text format: `produce` hands chunks to `put`.
+    /// On any error the COPY is aborted and the server rolls it back. Returns the rows written.
+    public func copyIn(into table: TableName, columns: [String],
+                       _ produce: (_ put: ([UInt8]) throws -> Void) throws -> Void) throws -> Int {
+        let sql = Self.copySQL(table, columns)
+        guard let start = PQexec(handle, sql) else { throw PostgresErrors.server(nil, connection: handle, sql: sql) }
+        let started = PostgresResult(start)
+        guard started.status == PGRES_COPY_IN else { throw PostgresErrors.server(start, connection: handle, sql: sql) }
+        do {
+            try produce { try putCopyData($0, sql: sql) }
         } catch {
             // Abort: the server rolls the whole COPY back. The caller's error is the one reported.
             PQputCopyEnd(handle, "aborted by the client")
@@ -171,6 +180,10 @@ public final class PostgresConnection: Connection {
             }
         }
         return try outcome.get()
+    }
+
+    private static func copySQL(_ table: TableName, _ columns: [String]) -> String {
+        "COPY \(table.quoted) (\(quoteIdentifiers(columns))) FROM STDIN"
     }
 
     private func putCopyData(_ bytes: [UInt8], sql: String) throws {

@@ -6,13 +6,15 @@ import Glibc
 
 /// Runs a program to completion and collects what it printed (tests run `etl-run` through this too).
 ///
-/// posix_spawn and waitpid rather than Foundation's Process: a server started by `pg_ctl` inherits the
+/// posix_spawn and wait4 rather than Foundation's Process: a server started by `pg_ctl` inherits the
 /// output descriptors, and Process then waits on them forever. Output goes to files, not pipes.
 public enum ProcessRunner {
     public struct Result: Sendable {
         public let status: Int32
         public let stdout: String
         public let stderr: String
+        /// The child's peak resident set size as the kernel counted it (`ru_maxrss`), in bytes.
+        public let peakResidentBytes: Int
     }
 
     public static func run(_ executable: String, _ arguments: [String],
@@ -42,10 +44,12 @@ public enum ProcessRunner {
             throw CocoaError(.executableNotLoadable, userInfo: [NSFilePathErrorKey: executable])
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) == -1, errno == EINTR {}
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(
             status: exit, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+            peakResidentBytes: Int(usage.ru_maxrss) * 1024)
     }
 }

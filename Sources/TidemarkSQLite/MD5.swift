@@ -66,24 +66,25 @@ struct MD5 {
         return state
     }
 
+    /// One 64-byte block: the four rounds as four plain loops, masking shifts (`&<<`), no branches per step.
     private mutating func process(_ block: UnsafeRawPointer, _ shifts: UnsafeBufferPointer<UInt32>,
                                   _ constants: UnsafeBufferPointer<UInt32>) {
+        @inline(__always) func word(_ g: Int) -> UInt32 {
+            UInt32(littleEndian: block.loadUnaligned(fromByteOffset: g &<< 2, as: UInt32.self))
+        }
         var a = self.a, b = self.b, c = self.c, d = self.d
-        for i in 0..<64 {
-            var f: UInt32
-            let g: Int
-            switch i {
-            case 0..<16: f = (b & c) | (~b & d); g = i
-            case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) & 15
-            case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) & 15
-            default: f = c ^ (b | ~d); g = (7 * i) & 15
-            }
-            f = f &+ a &+ constants[i] &+ UInt32(littleEndian: block.loadUnaligned(fromByteOffset: g * 4, as: UInt32.self))
+        @inline(__always) func step(_ f: UInt32, _ i: Int, _ g: Int) {
+            let sum = f &+ a &+ constants[i] &+ word(g)
+            let s = shifts[i]
             a = d
             d = c
             c = b
-            b = b &+ (f << shifts[i] | f >> (32 - shifts[i]))
+            b = b &+ (sum &<< s | sum &>> (32 &- s))
         }
+        for i in 0..<16 { step((b & c) | (~b & d), i, i) }
+        for i in 16..<32 { step((d & b) | (~d & c), i, (5 &* i &+ 1) & 15) }
+        for i in 32..<48 { step(b ^ c ^ d, i, (3 &* i &+ 5) & 15) }
+        for i in 48..<64 { step(c ^ (b | ~d), i, (7 &* i) & 15) }
         self.a &+= a
         self.b &+= b
         self.c &+= c

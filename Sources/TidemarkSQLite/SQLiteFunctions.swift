@@ -5,9 +5,9 @@ import TidemarkDatabase
 /// those PostgreSQL computes with its own built-ins:
 ///
 /// - `tidemark_md5(text)`: the hex MD5 of the UTF-8 text, like PostgreSQL's `md5()`.
-/// - `tidemark_row_hash(kinds, v1, …, vn)` and `tidemark_row_md5(kinds, v1, …, vn)`: the same 56-bit hash and
-///   hex MD5 of a whole row's canonical text, built in Swift in one call instead of a long SQL expression
-///   (`kinds` has one letter per value: i b d f x D T t, as `CanonicalRow` assigns them).
+/// - `tidemark_row_text(kinds, v1, …, vn)`: the row as PostgreSQL's `ROW(v1, …, vn)::text` spells it (see
+///   `CanonicalRow`); `kinds` has one letter per value: i b d f x D T t. `tidemark_row_hash` and
+///   `tidemark_row_md5` take the same arguments and return its 56-bit hash and hex MD5, in one call.
 /// - `tidemark_timestamp_micros(text)`: a stored timestamp as microseconds since 1970, like
 ///   `(extract(epoch from ts) * 1000000)::bigint`; text that is not a timestamp stays as it is.
 /// - `tidemark_float_bits(real)`: the IEEE 754 bit pattern as 16 hex digits, like
@@ -17,7 +17,8 @@ enum SQLiteFunctions {
         let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC
         for (name, arity, function) in [("tidemark_md5", Int32(1), md5),
                                         ("tidemark_float_bits", 1, floatBits), ("tidemark_timestamp_micros", 1, micros),
-                                        ("tidemark_row_hash", -1, rowHash), ("tidemark_row_md5", -1, rowMD5)] {
+                                        ("tidemark_row_text", -1, rowText), ("tidemark_row_hash", -1, rowHash),
+                                        ("tidemark_row_md5", -1, rowMD5)] {
             let code = sqlite3_create_function_v2(db, name, arity, flags, nil, function, nil, nil, nil)
             guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: db, sql: nil) }
         }
@@ -37,71 +38,93 @@ enum SQLiteFunctions {
         sqlite3_result_text(context, MD5.hex(text(value)), -1, SQLITE_TRANSIENT)
     }
 
+    private static let rowText: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
+        context, count, arguments in
+        guard let arguments, let bytes = recordText(count, arguments) else { return sqlite3_result_null(context) }
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                sqlite3_result_text(context, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT)
+            }
+        }
+    }
+
     private static let rowHash: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, count, arguments in
-        guard let arguments, let bytes = canonicalRow(count, arguments) else { return sqlite3_result_null(context) }
+        guard let arguments, let bytes = recordText(count, arguments) else { return sqlite3_result_null(context) }
         sqlite3_result_int64(context, bytes.withUnsafeBytes(MD5.first56Bits))
     }
 
     private static let rowMD5: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, count, arguments in
-        guard let arguments, let bytes = canonicalRow(count, arguments) else { return sqlite3_result_null(context) }
+        guard let arguments, let bytes = recordText(count, arguments) else { return sqlite3_result_null(context) }
         sqlite3_result_text(context, bytes.withUnsafeBytes(MD5.hex), -1, SQLITE_TRANSIENT)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// The row's canonical text: per value `<length in characters>:<kind letter><rendering>`, or `1:N` for NULL —
-    /// byte for byte what CanonicalRow's SQL builds in PostgreSQL. Called once per row while verifying, so each
-    /// value is rendered straight from SQLite's buffers into one reused piece.
-    private static func canonicalRow(_ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>) -> [UInt8]? {
+    /// The row as PostgreSQL's record output spells it: `(v1,v2,…)`, NULL as nothing, and a value in double quotes
+    /// (with `"` and `\` doubled) when it is empty or holds `"` `\` `(` `)` `,` or white space. Called once per
+    /// row while verifying, so values are rendered straight from SQLite's buffers.
+    private static func recordText(_ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>) -> [UInt8]? {
         guard count >= 1, let kindsValue = arguments[0], !isNull(kindsValue) else { return nil }
         let kinds = Array(text(kindsValue))
         guard kinds.count == Int(count) - 1 else { return nil }
-        var out: [UInt8] = []
+        var out: [UInt8] = [UInt8(ascii: "(")]
         out.reserveCapacity(512)
-        var piece: [UInt8] = []
-        piece.reserveCapacity(256)
         for (index, kind) in kinds.enumerated() {
-            guard let value = arguments[index + 1], !isNull(value) else {
-                out.append(contentsOf: [UInt8(ascii: "1"), UInt8(ascii: ":"), UInt8(ascii: "N")])
-                continue
-            }
-            piece.removeAll(keepingCapacity: true)
-            piece.append(kind)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            guard let value = arguments[index + 1], !isNull(value) else { continue }
             switch kind {
+            case UInt8(ascii: "i") where sqlite3_value_type(value) == SQLITE_INTEGER:
+                appendDecimal(sqlite3_value_int64(value), to: &out)
             case UInt8(ascii: "b"):
-                piece.append(sqlite3_value_double(value) != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                out.append(sqlite3_value_double(value) != 0 ? UInt8(ascii: "t") : UInt8(ascii: "f"))
             case UInt8(ascii: "f"):
                 let number = sqlite3_value_double(value)
                 let bits = (number == 0 ? 0.0 : number).bitPattern  // -0.0 counts as 0.0
-                for shift in stride(from: 60, through: 0, by: -4) { piece.append(hexDigits[Int((bits >> UInt64(shift)) & 0xf)]) }
+                for shift in stride(from: 60, through: 0, by: -4) { out.append(hexDigits[Int((bits >> UInt64(shift)) & 0xf)]) }
             case UInt8(ascii: "x"):
+                // bytea's hex output `\x…`, quoted for its backslash, which is doubled.
+                out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
                 let length = Int(sqlite3_value_bytes(value))
                 if length > 0, let blob = sqlite3_value_blob(value) {
                     for byte in UnsafeRawBufferPointer(start: blob, count: length) {
-                        piece.append(hexDigits[Int(byte >> 4)])
-                        piece.append(hexDigits[Int(byte & 0x0f)])
+                        out.append(hexDigits[Int(byte >> 4)])
+                        out.append(hexDigits[Int(byte & 0x0f)])
                     }
                 }
+                out.append(UInt8(ascii: "\""))
             case UInt8(ascii: "T"):
                 let stored = text(value)
                 if let timestamp = LocalTimestamp.parse(stored.assumingMemoryBound(to: UInt8.self)) {
-                    appendDecimal(timestamp.microsecondsSinceEpoch, to: &piece)
+                    appendTimestamp(timestamp, to: &out)
                 } else {
-                    piece.append(contentsOf: stored)
+                    appendQuoted(stored, to: &out)
                 }
             default:
-                piece.append(contentsOf: text(value))
+                appendQuoted(text(value), to: &out)
             }
-            // Characters as SQL's length() counts them: every byte that does not continue a UTF-8 sequence.
-            var characters: Int64 = 0
-            for byte in piece where byte & 0xC0 != 0x80 { characters += 1 }
-            appendDecimal(characters, to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: piece)
         }
+        out.append(UInt8(ascii: ")"))
         return out
+    }
+
+    /// A record field, quoted when PostgreSQL's record output would quote it.
+    private static func appendQuoted(_ value: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let needsQuotes = value.isEmpty || value.contains { byte in
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ","),
+                 UInt8(ascii: " "), 0x09...0x0D: return true
+            default: return false
+            }
+        }
+        guard needsQuotes else { return out.append(contentsOf: value) }
+        out.append(UInt8(ascii: "\""))
+        for byte in value {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(byte) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends `n` in decimal, with a leading `-` when negative.
@@ -114,6 +137,18 @@ enum SQLiteFunctions {
             magnitude /= 10
         } while magnitude > 0
         bytes[start...].reverse()
+    }
+
+    /// `"YYYY-MM-DD HH:MM:SS[.f…]"` as PostgreSQL prints a timestamp (fraction without trailing zeros), quoted
+    /// for its space.
+    private static func appendTimestamp(_ timestamp: LocalTimestamp, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var rendered = Array(timestamp.description.utf8)  // `.ffffff` when there is a fraction
+        if rendered.count > 19 {
+            while rendered.last == UInt8(ascii: "0") { rendered.removeLast() }
+        }
+        out.append(contentsOf: rendered)
+        out.append(UInt8(ascii: "\""))
     }
 
     private static let micros: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {

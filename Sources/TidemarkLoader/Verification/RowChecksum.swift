@@ -1,50 +1,35 @@
 import TidemarkDatabase
 
 /// One canonical encoding of a row, computed inside the engine, so equal rows give equal checksums on SQLite and
-/// PostgreSQL: each value is a kind letter plus an exact rendering (timestamps to the microsecond without a
-/// zero fraction, decimals with their scale, booleans as b0/b1, doubles by bit pattern, bytes as hex, text as
-/// its UTF-8), NULL is `N` (never ''), and every value is prefixed with its length so columns cannot run
-/// together. This is the loader's verification; the simulator's oracle has its own, separate encoding.
+/// PostgreSQL. It is PostgreSQL's own row text, `ROW(c1, c2, …)::text` — `(v1,v2,…)`, NULL as nothing, a value
+/// quoted when it is empty or holds `"` `\` `(` `)` `,` or white space — which PostgreSQL renders in C at the speed
+/// of its type output functions. Session settings fix the renderings (`DateStyle` ISO: dates `YYYY-MM-DD`,
+/// timestamps to the microsecond with trailing fraction zeros dropped; `bytea_output` hex; numerics keep their
+/// scale; booleans `t`/`f`). Doubles are spelled by bit pattern instead (their text differs between engines).
+/// SQLite builds the same text in one registered Swift function, `tidemark_row_text`. This is the loader's
+/// verification; the simulator's oracle has its own, separate encoding.
 enum CanonicalRow {
-    /// The SQL expression of one column's canonical text.
-    static func value(_ column: ColumnInfo, engine: Engine) -> String {
-        let c = quoteIdentifier(column.name)
-        let rendered: String
-        switch (column.type ?? .text, engine) {
-        case (.bigint, _), (.integer, _), (.smallint, _):
-            rendered = "'i' || CAST(\(c) AS TEXT)"
-        case (.boolean, _): rendered = "CASE WHEN \(c) IS NULL THEN NULL WHEN \(c) THEN 'b1' ELSE 'b0' END"
-        case (.numeric, .sqlite): rendered = "'d' || CAST(\(c) AS TEXT)"
-        case (.numeric, .postgres): rendered = "'d' || \(c)::text"
-        case (.double, .sqlite): rendered = "'f' || tidemark_float_bits(\(c))"
-        // + 0.0 turns -0.0 into 0.0: SQLite cannot store the sign of zero, so it must not count.
-        case (.double, .postgres): rendered = "'f' || encode(float8send(\(c)::float8 + 0.0::float8), 'hex')"
-        // hex(NULL) is '' in SQLite, not NULL.
-        case (.bytes, .sqlite): rendered = "CASE WHEN \(c) IS NULL THEN NULL ELSE 'x' || lower(hex(\(c))) END"
-        case (.bytes, .postgres): rendered = "'x' || encode(\(c), 'hex')"
-        case (.date, .sqlite): rendered = "'D' || CAST(\(c) AS TEXT)"
-        case (.date, .postgres): rendered = "'D' || to_char(\(c), 'YYYY-MM-DD')"
-        // Microseconds since 1970: exact on both sides, and cheaper than formatting text.
-        case (.timestamp, .sqlite): rendered = "'T' || tidemark_timestamp_micros(\(c))"
-        case (.timestamp, .postgres): rendered = "'T' || (extract(epoch from \(c)) * 1000000)::bigint::text"
-        case (.text, _), (.varchar, _): rendered = "'t' || CAST(\(c) AS TEXT)"
+    /// The SQL expression of the whole row's canonical text, columns in the given order.
+    static func row(_ columns: [ColumnInfo], engine: Engine) -> String {
+        switch engine {
+        case .sqlite: return "tidemark_row_text(\(sqliteArguments(columns)))"
+        case .postgres: return postgresRow(columns)
         }
-        let text = "COALESCE(\(rendered), 'N')"
-        return "CAST(length(\(text)) AS TEXT) || ':' || \(text)"
     }
 
-    /// The canonical text of a whole row, columns in the given order.
-    static func row(_ columns: [ColumnInfo], engine: Engine) -> String {
-        columns.map { value($0, engine: engine) }.joined(separator: " || ")
+    /// `ROW(…)::text`; + 0.0 turns -0.0 into 0.0: SQLite cannot store the sign of zero, so it must not count.
+    private static func postgresRow(_ columns: [ColumnInfo]) -> String {
+        "ROW(" + columns.map { column in
+            let c = quoteIdentifier(column.name)
+            return column.type == .double ? "encode(float8send(\(c)::float8 + 0.0::float8), 'hex')" : c
+        }.joined(separator: ", ") + ")::text"
     }
 
     /// The first 56 bits of the row's MD5 as an integer; summed as two 28-bit halves, so sums cannot overflow.
-    /// SQLite builds the same canonical text in one registered function call, which is much faster than the
-    /// SQL expression there.
     static func hash(_ columns: [ColumnInfo], engine: Engine) -> String {
         switch engine {
         case .sqlite: return "tidemark_row_hash(\(sqliteArguments(columns)))"
-        case .postgres: return "('x' || substr(md5(\(row(columns, engine: engine))), 1, 14))::bit(56)::bigint"
+        case .postgres: return "('x' || substr(md5(\(postgresRow(columns))), 1, 14))::bit(56)::bigint"
         }
     }
 
@@ -52,7 +37,7 @@ enum CanonicalRow {
     static func md5(_ columns: [ColumnInfo], engine: Engine) -> String {
         switch engine {
         case .sqlite: return "tidemark_row_md5(\(sqliteArguments(columns)))"
-        case .postgres: return "md5(\(row(columns, engine: engine)))"
+        case .postgres: return "md5(\(postgresRow(columns)))"
         }
     }
 
@@ -89,16 +74,41 @@ struct RangeChecksum: Sendable, Equatable {
         if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluding, key: key)]) {
             inner += " WHERE " + builder.render(condition)
         }
-        let sql = "SELECT count(*), COALESCE(sum(h >> 28), 0), COALESCE(sum(h & 268435455), 0) FROM (\(inner)) AS rows"
+        let sql = "SELECT count(*), \(sums) FROM (\(inner)) AS rows"
         guard let row = try db.query(sql, builder.parameters).first else { return RangeChecksum(count: 0, sum0: 0, sum1: 0) }
-        func number(_ v: Value) -> Int64 {
-            switch v {
-            case .integer(let i): return i
-            case .decimal(let d): return Int64(d.description) ?? -1
-            default: return v.int64 ?? -1
+        return RangeChecksum(count: number(row[0]), sum0: number(row[1]), sum1: number(row[2]))
+    }
+
+    /// The checksums of consecutive key ranges `[lower + b·width, lower + (b+1)·width)` in one scan of the
+    /// table, keyed by `b`; empty ranges are absent. One pass instead of one query per range, so verifying and
+    /// locating differences costs about one read of each side. Keys must lie in `lower…` and `key − lower`
+    /// must not overflow (the caller checks).
+    static func buckets(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String, lower: Int64,
+                        width: Int64, excluding: [Value] = []) throws -> [Int64: RangeChecksum] {
+        var builder = SQLBuilder(engine: db.engine)
+        let k = quoteIdentifier(key)
+        var inner = "SELECT (\(k) - \(builder.bind(.integer(lower)))) / \(builder.bind(.integer(width))) AS b, "
+            + "\(CanonicalRow.hash(columns, engine: db.engine)) AS h FROM \(table.quoted)"
+        if let condition = excludingKeys(excluding, key: key) { inner += " WHERE " + builder.render(condition) }
+        let sql = "SELECT b, count(*), \(sums) FROM (\(inner)) AS rows GROUP BY b"
+        var result: [Int64: RangeChecksum] = [:]
+        try db.stream(sql, builder.parameters, batchSize: 4096) { rows in
+            for row in rows {
+                result[number(row[0])] = RangeChecksum(count: number(row[1]), sum0: number(row[2]), sum1: number(row[3]))
             }
         }
-        return RangeChecksum(count: number(row[0]), sum0: number(row[1]), sum1: number(row[2]))
+        return result
+    }
+
+    private static let sums = "COALESCE(sum(h >> 28), 0), COALESCE(sum(h & 268435455), 0)"
+
+    /// PostgreSQL's sum of bigints is numeric; SQLite's an integer.
+    private static func number(_ v: Value) -> Int64 {
+        switch v {
+        case .integer(let i): return i
+        case .decimal(let d): return Int64(d.description) ?? -1
+        default: return v.int64 ?? -1
+        }
     }
 }
 

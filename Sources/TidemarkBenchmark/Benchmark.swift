@@ -1,0 +1,216 @@
+import Foundation
+import TidemarkConfig
+import TidemarkDatabase
+import TidemarkDrivers
+import TidemarkFixtures
+import TidemarkPostgres
+
+/// What one benchmark run covers.
+public struct BenchmarkOptions: Sendable {
+    public var rows = 1_000_000
+    /// The memory check loads `rows × scale` rows with streaming, chunked and copy; 1 skips it.
+    public var scale = 5
+    public var paths: [BenchmarkPath] = BenchmarkPath.allCases
+    public var strategies: [StrategyKind] = StrategyKind.allCases
+    public var batchSize = 10_000
+    public var seed: UInt64 = 1
+    /// An existing server; without one a throwaway cluster is started and removed.
+    public var postgresURL: DatabaseURL?
+    /// The `bench` executable, which runs each case as a child (`bench measure`).
+    public var executable: String
+    /// Progress lines (stderr in the command).
+    public var progress: @Sendable (String) -> Void = { _ in }
+
+    public init(executable: String) { self.executable = executable }
+}
+
+/// Runs every case of the benchmark issue in one go: baselines, a full load per strategy and path, incremental
+/// runs as fractions of a full load, and the memory check at a larger size.
+public struct Benchmark {
+    let options: BenchmarkOptions
+    private let bench: Workbench
+    private var measurements: [Measurement] = []
+    private var notes: [String] = []
+
+    public static func run(_ options: BenchmarkOptions) throws -> BenchmarkReport {
+        var cluster: ThrowawayPostgres?
+        defer { cluster?.stop() }
+        let server: DatabaseURL
+        if let url = options.postgresURL {
+            server = url
+        } else {
+            cluster = try ThrowawayPostgres()
+            server = .postgres(parameters: cluster!.parameters)
+        }
+        let workbench = try Workbench(server: server, options: options)
+        defer { workbench.remove() }
+        var benchmark = Benchmark(options: options, bench: workbench)
+        return try benchmark.measureAll()
+    }
+
+    private init(options: BenchmarkOptions, bench: Workbench) {
+        self.options = options
+        self.bench = bench
+    }
+
+    private mutating func measureAll() throws -> BenchmarkReport {
+        let started = Date()
+        options.progress("generating \(options.rows) rows in SQLite and PostgreSQL sources…")
+        try bench.installSources(rows: options.rows)
+        try measureBaselines()
+        for path in options.paths {
+            for strategy in options.strategies { try measureFullLoad(strategy, path: path, rows: options.rows) }
+        }
+        for path in options.paths { try measureIncremental(path) }
+        if options.scale > 1 { try measureMemory() }
+        var report = BenchmarkReport(
+            date: ISO8601DateFormatter().string(from: started), machine: try bench.machine(), rows: options.rows,
+            scaledRows: options.scale > 1 ? options.rows * options.scale : nil, seed: options.seed,
+            batchSize: options.batchSize, measurements: measurements, targets: [], notes: notes)
+        report.targets = Self.targets(report)
+        return report
+    }
+
+    // MARK: Cases
+
+    private mutating func record(_ m: Measurement) {
+        measurements.append(m)
+        let rss = m.peakRSSBytes.map { String(format: ", %.1f MB", Double($0) / 1_048_576) } ?? ""
+        options.progress("\(m.group.rawValue): \(m.name)\(m.policy.map { " (\($0))" } ?? "") \(m.path?.rawValue ?? "") — "
+            + String(format: "%.2f s", m.seconds) + rss)
+    }
+
+    private mutating func measureBaselines() throws {
+        let copyCase = BenchmarkCase(kind: .rawCopy, source: nil, target: try bench.freshTarget(.sqliteToPostgres),
+                                     rows: options.rows, seed: options.seed, batchSize: options.batchSize)
+        let (copy, copyRSS) = try bench.runChild(copyCase)
+        record(Measurement(group: .baseline, name: Baseline.rawCopy, rows: copy.rowsWritten, seconds: copy.seconds,
+                           peakRSSBytes: copyRSS, note: "COPY FROM STDIN of pre-rendered text through libpq"))
+        let insertCase = BenchmarkCase(kind: .sqliteInserts, source: nil, target: try bench.freshTarget(.sqliteToSQLite),
+                                       rows: options.rows, seed: options.seed, batchSize: options.batchSize)
+        let (insert, insertRSS) = try bench.runChild(insertCase)
+        record(Measurement(group: .baseline, name: Baseline.sqliteInserts, rows: insert.rowsWritten,
+                           seconds: insert.seconds, peakRSSBytes: insertRSS,
+                           note: "one prepared INSERT per row in one transaction"))
+        if let pgloader = try bench.runPgloader(rows: options.rows) {
+            record(Measurement(group: .baseline, name: Baseline.pgloader, path: .sqliteToPostgres, rows: options.rows,
+                               seconds: pgloader.seconds, peakRSSBytes: pgloader.peakRSS,
+                               note: "pgloader SQLite → PostgreSQL, its defaults (creates the table and indexes)"))
+        } else {
+            notes.append("pgloader is not installed (Debian: apt-get install pgloader); its baseline was not measured.")
+        }
+    }
+
+    private mutating func measureFullLoad(_ strategy: StrategyKind, path: BenchmarkPath, rows: Int,
+                                          source: Endpoint? = nil, group: Measurement.Group = .fullLoad) throws {
+        let request = BenchmarkCase(
+            kind: .load, source: source ?? bench.source(path), target: try bench.freshTarget(path), rows: rows,
+            seed: options.seed, batchSize: options.batchSize, strategy: strategy, policy: PolicyKind.none)
+        let (outcome, rss) = try bench.runChild(request)
+        guard outcome.rowsWritten == rows else {
+            throw BenchmarkError("\(strategy.rawValue) on \(path.rawValue) wrote \(outcome.rowsWritten) of \(rows) rows")
+        }
+        let baseline = measurements.first { $0.group == .baseline && $0.name == path.baseline }
+        record(Measurement(group: group, name: strategy.rawValue, path: path, strategy: strategy.rawValue,
+                           policy: "none", rows: rows, seconds: outcome.seconds, peakRSSBytes: rss,
+                           comparedTo: baseline.map { _ in path.baseline },
+                           ratio: baseline.map { outcome.seconds / $0.seconds }))
+    }
+
+    /// No-op, 1 % delta and a 100 + 100 repair, on the state a full load left, with the strategy `auto` picks.
+    private mutating func measureIncremental(_ path: BenchmarkPath) throws {
+        let source = bench.source(path), target = try bench.freshTarget(path)
+        func run(_ policy: PolicyKind) throws -> (CaseOutcome, Int) {
+            try bench.runChild(BenchmarkCase(kind: .load, source: source, target: target, rows: options.rows,
+                                             seed: options.seed, batchSize: options.batchSize, policy: policy))
+        }
+        let (initial, _) = try run(.none)
+        let strategy = initial.strategy ?? "auto"
+        let full = measurements.first { $0.group == .fullLoad && $0.path == path && $0.name == strategy }
+        let fullSeconds = full?.seconds ?? initial.seconds
+        func note(_ name: String, _ policy: PolicyKind, _ outcome: CaseOutcome, _ rss: Int, detail: String) {
+            record(Measurement(group: .incremental, name: name, path: path, strategy: strategy, policy: policy.rawValue,
+                               rows: outcome.rowsWritten, seconds: outcome.seconds,
+                               peakRSSBytes: rss, comparedTo: "full load", ratio: outcome.seconds / fullSeconds,
+                               note: detail))
+        }
+        for policy in [PolicyKind.none, .reconcile] {
+            let (noop, rss) = try run(policy)
+            guard noop.rowsWritten == 0, noop.rowsRepaired == 0 else {
+                throw BenchmarkError("the no-op run on \(path.rawValue) wrote \(noop.rowsWritten) rows")
+            }
+            note("no-op", policy, noop, rss, detail: policy == .reconcile ? "includes verifying every row" : "tracking only")
+        }
+        for policy in [PolicyKind.none, .reconcile] {
+            let changed = try bench.applyDelta(path, rows: options.rows, round: policy == .none ? 1 : 2)
+            let (delta, rss) = try run(policy)
+            guard delta.rowsWritten == changed else {
+                throw BenchmarkError("the 1 % delta on \(path.rawValue) wrote \(delta.rowsWritten) of \(changed) rows")
+            }
+            note("1% delta", policy, delta, rss, detail: "\(changed) rows: half edited in place, half new")
+        }
+        try bench.damageTarget(path, rows: options.rows)
+        let (repair, rss) = try run(.reconcile)
+        guard repair.rowsRepaired == 200 else {
+            throw BenchmarkError("the repair on \(path.rawValue) repaired \(repair.rowsRepaired) rows, expected 200")
+        }
+        note("repair 100+100", .reconcile, repair, rss, detail: "100 rows deleted and 100 changed in the target")
+    }
+
+    /// Streaming, chunked and copy at `rows × scale`: their peak RSS must not grow with the table.
+    private mutating func measureMemory() throws {
+        let path = options.paths.contains(.sqliteToPostgres) ? BenchmarkPath.sqliteToPostgres : options.paths[0]
+        let scaled = options.rows * options.scale
+        options.progress("generating \(scaled) rows for the memory check…")
+        let source = try bench.installScaledSource(rows: scaled, path: path)
+        for strategy in [StrategyKind.streaming, .chunked, .copy] where options.strategies.contains(strategy) {
+            try measureFullLoad(strategy, path: path, rows: scaled, source: source, group: .memory)
+            if let small = measurements.first(where: { $0.group == .fullLoad && $0.path == path && $0.name == strategy.rawValue }),
+               let large = measurements.last, let a = small.peakRSSBytes, let b = large.peakRSSBytes {
+                measurements[measurements.count - 1].comparedTo = "peak RSS at \(options.rows) rows"
+                measurements[measurements.count - 1].ratio = Double(b) / Double(a)
+            }
+        }
+        try bench.dropScaledSource(path)
+    }
+
+    // MARK: Targets
+
+    static func targets(_ report: BenchmarkReport) -> [TargetCheck] {
+        var checks: [TargetCheck] = []
+        func ratio(_ value: Double?, _ goal: Double, _ text: String) {
+            guard let value else { return checks.append(TargetCheck(goal: text, measured: "not measured", met: nil)) }
+            checks.append(TargetCheck(goal: text, measured: String(format: "%.2f×", value), met: value <= goal))
+        }
+        let loads = report.measurements.filter { $0.group == .fullLoad && $0.path == .sqliteToPostgres }
+        let best = loads.min { $0.seconds < $1.seconds }
+        let copy = report.measurement(.baseline, Baseline.rawCopy)
+        let pgloader = report.measurement(.baseline, Baseline.pgloader)
+        let bestName = best.map { " (\($0.name))" } ?? ""
+        ratio(best.flatMap { b in copy.map { b.seconds / $0.seconds } }, 1.2,
+              "best strategy SQLite→PostgreSQL ≤ 1.2× raw COPY\(bestName)")
+        ratio(best.flatMap { b in pgloader.map { b.seconds / $0.seconds } }, 0.6,
+              "best strategy SQLite→PostgreSQL ≤ 0.6× pgloader\(bestName)")
+        let standard = loads.first { $0.name == StrategyKind.standard.rawValue }
+        ratio(standard.flatMap { s in copy.map { s.seconds / $0.seconds } }, 3, "standard SQLite→PostgreSQL ≤ 3× raw COPY")
+        for m in report.measurements where m.group == .incremental {
+            let goal = m.name == "no-op" ? 0.02 : m.name.hasPrefix("repair") ? 0.10 : nil
+            guard let goal, let r = m.ratio else { continue }
+            checks.append(TargetCheck(
+                goal: "\(m.name) (\(m.policy ?? "")) \(m.path?.rawValue ?? "") ≤ \(Int(goal * 100)) % of a full load",
+                measured: String(format: "%.1f %%", r * 100), met: r <= goal))
+        }
+        let flat = ["streaming", "chunked", "copy"]
+        for m in report.measurements where (m.group == .fullLoad || m.group == .memory) && flat.contains(m.name) {
+            guard let rss = m.peakRSSBytes else { continue }
+            let mb = Double(rss) / 1_048_576
+            checks.append(TargetCheck(goal: "peak RSS ≤ 64 MB: \(m.name) \(m.path?.rawValue ?? "") at \(m.rows) rows",
+                                      measured: String(format: "%.1f MB", mb), met: mb <= 64))
+            if m.group == .memory, let r = m.ratio {
+                checks.append(TargetCheck(goal: "flat memory: \(m.name) at \(m.rows) rows vs \(report.rows)",
+                                          measured: String(format: "%.2f×", r), met: r <= 1.25))
+            }
+        }
+        return checks
+    }
+}

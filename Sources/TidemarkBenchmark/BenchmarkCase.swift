@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import TidemarkConfig
+import TidemarkDatabase
+import TidemarkDrivers
+import TidemarkFixtures
+import TidemarkLoader
+import TidemarkPostgres
+
+/// One case, run in a child process of its own so the kernel's peak RSS for it is the case's alone. The parent
+/// passes it as JSON in an environment variable (not argv: a URL may carry a password) and reads the answer
+/// as JSON on stdout.
+public struct BenchmarkCase: Codable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// `TableLoader.load` of the bench table, as `etl-run` does it.
+        case load
+        /// PostgreSQL `COPY FROM STDIN` of rows rendered before the clock starts: no loader logic.
+        case rawCopy
+        /// SQLite prepared inserts in one transaction of rows generated before the clock starts.
+        case sqliteInserts
+    }
+
+    public var kind: Kind
+    public var source: Endpoint?
+    public var target: Endpoint
+    public var rows: Int
+    public var seed: UInt64
+    public var batchSize: Int
+    public var strategy: StrategyKind?
+    public var policy: PolicyKind?
+
+    static let environmentKey = "TIDEMARK_BENCH_CASE"
+
+    /// The case the parent put in this process's environment, if any.
+    public static func fromEnvironment() throws -> BenchmarkCase? {
+        guard let text = ProcessInfo.processInfo.environment[environmentKey] else { return nil }
+        return try JSONDecoder().decode(BenchmarkCase.self, from: Data(text.utf8))
+    }
+}
+
+/// A database and the schema the bench table lives in (nil on SQLite).
+public struct Endpoint: Codable, Sendable {
+    /// `sqlite` with a path, or libpq keywords and values.
+    public var sqlitePath: String?
+    public var postgres: [[String]]?
+    public var schema: String?
+
+    init(_ url: DatabaseURL, schema: String?) {
+        switch url {
+        case .sqlite(let path): sqlitePath = path
+        case .postgres(let parameters): postgres = parameters.map { [$0.keyword, $0.value] }
+        }
+        self.schema = schema
+    }
+
+    var url: DatabaseURL {
+        if let sqlitePath { return .sqlite(path: sqlitePath) }
+        return .postgres(parameters: (postgres ?? []).map { ConnectionParameter($0[0], $0[1]) })
+    }
+
+    var table: TableName { TableName(BenchmarkTable.name, schema: schema) }
+}
+
+/// What a case reports back.
+public struct CaseOutcome: Codable, Sendable {
+    public var seconds: Double
+    public var rowsWritten: Int
+    public var rowsRepaired = 0
+    public var rowsDeleted = 0
+    public var strategy: String?
+    public var fallback: String?
+    public var verified = false
+    public var error: String?
+}
+
+/// The generated table every case moves.
+enum BenchmarkTable {
+    static let name = "procedurelog"
+
+    static func fixture(rows: Int, seed: UInt64) -> FixtureTable { Fixtures.procedurelog(rows: rows, seed: seed) }
+
+    /// The table's config, as a tables.yml would give it: edited in place, keyed by ProcNum.
+    static func config(rows: Int, batchSize: Int) -> TableConfig {
+        var config = TableConfig(name: name)
+        config.primaryKey = ["ProcNum"]
+        config.incrementalColumns = ["ProcNum", "DateTStamp"]
+        config.primaryIncrementalColumn = "ProcNum"
+        config.syncProfile = .inPlaceUpdates
+        config.batchSize = batchSize
+        config.estimatedRows = rows
+        return config
+    }
+}
+
+extension BenchmarkCase {
+    /// Runs the case in this process and returns what it measured.
+    public func run() -> CaseOutcome {
+        do {
+            switch kind {
+            case .load: return try load()
+            case .rawCopy: return try rawCopy()
+            case .sqliteInserts: return try sqliteInserts()
+            }
+        } catch {
+            return CaseOutcome(seconds: 0, rowsWritten: 0, error: "\(error)")
+        }
+    }
+
+    private func load() throws -> CaseOutcome {
+        guard let source else { throw BenchmarkError("a load case needs a source") }
+        var options = LoadOptions()
+        options.strategy = strategy.map(StrategyChoice.fixed)
+        options.policy = policy
+        options.batchSize = batchSize
+        options.sourceSchema = source.schema ?? "public"
+        options.targetSchema = target.schema ?? "raw"
+        let sourceURL = source.url, targetURL = target.url
+        let loader = TableLoader(
+            source: try openConnection(sourceURL), target: try openConnection(targetURL),
+            sourceFactory: { try openConnection(sourceURL) }, targetFactory: { try openConnection(targetURL) },
+            options: options, logger: Logger(label: "tidemark-bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let result = loader.load(BenchmarkTable.config(rows: rows, batchSize: batchSize))
+        return CaseOutcome(
+            seconds: result.duration_s, rowsWritten: result.rows_loaded, rowsRepaired: result.rows_repaired,
+            rowsDeleted: result.rows_deleted, strategy: result.strategy, fallback: result.fallback.rawValue,
+            verified: result.verified, error: result.error)
+    }
+
+    private func rawCopy() throws -> CaseOutcome {
+        guard let connection = try openConnection(target.url) as? PostgresConnection else {
+            throw BenchmarkError("raw COPY needs a PostgreSQL target")
+        }
+        let fixture = BenchmarkTable.fixture(rows: rows, seed: seed)
+        try createEmpty(fixture, on: connection)
+        var chunks: [[UInt8]] = []
+        var encoder = CopyTextEncoder()
+        for row in fixture.rows() {
+            encoder.append(row)
+            if encoder.buffer.count >= 1 << 20 {
+                chunks.append(encoder.buffer)
+                encoder.buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        chunks.append(encoder.buffer)
+        let clock = ContinuousClock.now
+        let written = try connection.copyIn(into: target.table, columns: fixture.columnNames) { put in
+            for chunk in chunks { try put(chunk) }
+        }
+        return CaseOutcome(seconds: clock.elapsedSeconds, rowsWritten: written)
+    }
+
+    private func sqliteInserts() throws -> CaseOutcome {
+        let connection = try openConnection(target.url)
+        guard connection.engine == .sqlite else { throw BenchmarkError("SQLite inserts need a SQLite target") }
+        let fixture = BenchmarkTable.fixture(rows: rows, seed: seed)
+        try createEmpty(fixture, on: connection)
+        let generated = Array(fixture.rows())
+        let clock = ContinuousClock.now
+        let written = try connection.bulkInsert(into: target.table, columns: fixture.columnNames, rows: generated)
+        return CaseOutcome(seconds: clock.elapsedSeconds, rowsWritten: written)
+    }
+
+    /// The table as the loader would create it in the target, without rows.
+    private func createEmpty(_ fixture: FixtureTable, on connection: any Connection) throws {
+        if let schema = target.schema { try connection.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))") }
+        try connection.createTable(TableSchema(name: target.table, columns: fixture.schema.columns,
+                                               primaryKey: fixture.schema.primaryKey))
+    }
+}
+
+extension ContinuousClock.Instant {
+    var elapsedSeconds: Double {
+        let elapsed = ContinuousClock.now - self
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// The benchmark could not set up or run a case.
+public struct BenchmarkError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import TidemarkDatabase
+import TidemarkDrivers
+import TidemarkFixtures
+import TidemarkPostgres
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The benchmark's databases: a temp directory of SQLite files and two schemas on the PostgreSQL server, the
+/// source data in each, fresh targets per case, and the changes the incremental cases make.
+final class Workbench {
+    let server: DatabaseURL
+    let options: BenchmarkOptions
+    let directory: String
+    private let admin: any Connection
+
+    static let sourceSchema = "tidemark_bench_source"
+    static let targetSchema = "tidemark_bench_target"
+
+    init(server: DatabaseURL, options: BenchmarkOptions) throws {
+        self.server = server
+        self.options = options
+        var template = Array((NSTemporaryDirectory() + "/tidemark-bench-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw BenchmarkError("cannot create a temp directory") }
+        directory = String(cString: made)
+        admin = try openConnection(server)
+    }
+
+    func remove() {
+        _ = try? admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.sourceSchema)) CASCADE")
+        _ = try? admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.targetSchema)) CASCADE")
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    // MARK: Sources
+
+    /// Each path reads its own copy, so one path's delta does not change another's rows.
+    private func sqliteSourcePath(_ path: BenchmarkPath) -> String { directory + "/source-\(path.writesSQLite ? "s" : "p").sqlite" }
+
+    func source(_ path: BenchmarkPath) -> Endpoint {
+        path.readsSQLite ? Endpoint(.sqlite(path: sqliteSourcePath(path)), schema: nil)
+            : Endpoint(server, schema: Self.sourceSchema)
+    }
+
+    func installSources(rows: Int) throws {
+        let fixture = BenchmarkTable.fixture(rows: rows, seed: options.seed)
+        let sqlitePaths = options.paths.filter(\.readsSQLite)
+        if let first = sqlitePaths.first {
+            try installSQLite(fixture, at: sqliteSourcePath(first))
+            for other in sqlitePaths.dropFirst() {
+                try FileManager.default.copyItem(atPath: sqliteSourcePath(first), toPath: sqliteSourcePath(other))
+            }
+        }
+        // The raw COPY baseline renders the same rows; pgloader reads the SQLite file.
+        if options.paths.contains(.postgresToPostgres) {
+            try admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.sourceSchema)) CASCADE")
+            try Fixtures.install(fixture, into: admin, schema: Self.sourceSchema)
+            try admin.execute("ANALYZE \(TableName(BenchmarkTable.name, schema: Self.sourceSchema).quoted)")
+        }
+    }
+
+    private func installSQLite(_ fixture: FixtureTable, at path: String) throws {
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        let db = try openConnection(.sqlite(path: path))
+        try db.execute("PRAGMA journal_mode=WAL")
+        try Fixtures.install(fixture, into: db)
+        try db.execute("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE")
+    }
+
+    /// A larger SQLite source for the memory check, in place of the path's own.
+    func installScaledSource(rows: Int, path: BenchmarkPath) throws -> Endpoint {
+        let file = directory + "/source-scaled.sqlite"
+        try installSQLite(BenchmarkTable.fixture(rows: rows, seed: options.seed), at: file)
+        return Endpoint(.sqlite(path: file), schema: nil)
+    }
+
+    func dropScaledSource(_ path: BenchmarkPath) throws {
+        try FileManager.default.removeItem(atPath: directory + "/source-scaled.sqlite")
+    }
+
+    // MARK: Targets
+
+    /// An empty target for the path: a new SQLite file, or an empty target schema.
+    func freshTarget(_ path: BenchmarkPath) throws -> Endpoint {
+        if path.writesSQLite {
+            let file = directory + "/target.sqlite"
+            for suffix in ["", "-wal", "-shm"] { unlink(file + suffix) }
+            return Endpoint(.sqlite(path: file), schema: nil)
+        }
+        try admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.targetSchema)) CASCADE")
+        try admin.execute("CREATE SCHEMA \(quoteIdentifier(Self.targetSchema))")
+        return Endpoint(server, schema: Self.targetSchema)
+    }
+
+    private func connect(_ endpoint: Endpoint) throws -> any Connection { try openConnection(endpoint.url) }
+
+    // MARK: Changes
+
+    /// 1 % of the table: half the rows edited in place (fee changed, `DateTStamp` bumped), half new rows stamped
+    /// now. Each round touches other rows and later stamps. Returns how many rows changed.
+    func applyDelta(_ path: BenchmarkPath, rows: Int, round: Int) throws -> Int {
+        let endpoint = source(path)
+        let db = try connect(endpoint)
+        let half = max(1, rows / 200)
+        let stamp = Value.timestamp(LocalTimestamp(year: 2026, month: 1, day: round, hour: 12))
+        let e = db.engine
+        let step = max(1, rows / half)
+        let keys = (0..<half).map { Int64($0 * step + round) }.filter { $0 <= Int64(rows) }
+        try db.transaction {
+            for key in keys {
+                try db.execute(
+                    "UPDATE \(endpoint.table.quoted) SET \(quoteIdentifier("ProcFee")) = \(e.placeholder(1)), "
+                        + "\(quoteIdentifier("DateTStamp")) = \(e.placeholder(2)) WHERE \(quoteIdentifier("ProcNum")) = \(e.placeholder(3))",
+                    [.decimal(ExactDecimal("123.45")!), stamp, .integer(key)])
+            }
+            let before = rows + (round - 1) * half
+            let generated = BenchmarkTable.fixture(rows: before + half, seed: options.seed)
+            let stampIndex = generated.columnNames.firstIndex(of: "DateTStamp")!
+            let fresh = generated.rows().dropFirst(before).map { row -> [Value] in
+                var row = row
+                row[stampIndex] = stamp
+                return row
+            }
+            _ = try db.bulkInsert(into: endpoint.table, columns: generated.columnNames, rows: fresh)
+        }
+        return keys.count + half
+    }
+
+    /// The repair case: 100 rows deleted from the target and 100 others changed there without a timestamp bump.
+    func damageTarget(_ path: BenchmarkPath, rows: Int) throws {
+        let endpoint = path.writesSQLite ? Endpoint(.sqlite(path: directory + "/target.sqlite"), schema: nil)
+            : Endpoint(server, schema: Self.targetSchema)
+        let db = try connect(endpoint)
+        let e = db.engine
+        let step = max(1, rows / 200)
+        try db.transaction {
+            for i in 0..<200 {
+                let key = Value.integer(Int64(i * step + 7))
+                if i % 2 == 0 {
+                    try db.execute("DELETE FROM \(endpoint.table.quoted) WHERE \(quoteIdentifier("ProcNum")) = \(e.placeholder(1))", [key])
+                } else {
+                    try db.execute(
+                        "UPDATE \(endpoint.table.quoted) SET \(quoteIdentifier("Note")) = \(e.placeholder(1)) "
+                            + "WHERE \(quoteIdentifier("ProcNum")) = \(e.placeholder(2))", [.text("changed behind the loader's back"), key])
+                }
+            }
+        }
+    }
+
+    // MARK: Child processes
+
+    /// Runs a case as `bench measure` and returns its outcome and the child's peak RSS.
+    func runChild(_ request: BenchmarkCase) throws -> (CaseOutcome, Int) {
+        var environment = ProcessInfo.processInfo.environment
+        environment[BenchmarkCase.environmentKey] = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        let result = try ProcessRunner.run(options.executable, ["measure"], environment: environment)
+        guard result.status == 0, let outcome = try? JSONDecoder().decode(CaseOutcome.self, from: Data(result.stdout.utf8)) else {
+            throw BenchmarkError("\(request.kind.rawValue) case exited \(result.status): \(result.stderr.suffix(800))")
+        }
+        if let error = outcome.error { throw BenchmarkError("\(request.kind.rawValue) case failed: \(error)") }
+        return (outcome, result.peakResidentBytes)
+    }
+
+    /// pgloader SQLite → PostgreSQL (into the server's `public` schema, as it loads by default), when installed.
+    func runPgloader(rows: Int) throws -> (seconds: Double, peakRSS: Int)? {
+        guard let executable = Self.which("pgloader"), let sqlitePath = options.paths.first(where: \.readsSQLite).map(sqliteSourcePath)
+        else { return nil }
+        guard case .postgres(let parameters) = server else { return nil }
+        let value = { (key: String) in parameters.last { $0.keyword == key }?.value }
+        let host = value("host") ?? "localhost"
+        let hostPart = host.hasPrefix("/") ? "unix:\(host):\(value("port") ?? "5432")" : "\(host):\(value("port") ?? "5432")"
+        let target = "pgsql://\(value("user") ?? "postgres")@\(hostPart)/\(value("dbname") ?? "postgres")"
+        var environment = ProcessInfo.processInfo.environment
+        if let password = value("password") { environment["PGPASSWORD"] = password }
+        let table = TableName(BenchmarkTable.name, schema: "public").quoted
+        try admin.execute("DROP TABLE IF EXISTS \(table)")
+        defer { _ = try? admin.execute("DROP TABLE IF EXISTS \(table)") }
+        // Tidemark stores exact decimals in SQLite under its own DECIMAL_TEXT type name; tell pgloader what it is.
+        let commands = directory + "/pgloader.load"
+        try """
+            LOAD DATABASE FROM sqlite://\(sqlitePath) INTO \(target)
+            WITH include drop, create tables, create indexes, reset sequences
+            CAST type decimal_text to numeric keep typemod;
+
+            """.write(toFile: commands, atomically: true, encoding: .utf8)
+        let clock = ContinuousClock.now
+        let result = try ProcessRunner.run(executable, [commands], environment: environment)
+        let seconds = clock.elapsedSeconds
+        guard result.status == 0 else {
+            throw BenchmarkError("pgloader exited \(result.status): \(result.stderr.suffix(800))")
+        }
+        let loaded = try admin.tableExists(TableName(BenchmarkTable.name, schema: "public"))
+            ? try admin.scalar("SELECT count(*) FROM \(table)")?.int64 ?? 0 : 0
+        guard loaded == Int64(rows) else {
+            throw BenchmarkError("pgloader loaded \(loaded) of \(rows) rows: \((result.stdout + result.stderr).suffix(1500))")
+        }
+        return (seconds, result.peakResidentBytes)
+    }
+
+    static func which(_ program: String) -> String? {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return paths.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// CPU, memory, OS and engine versions, for the report's header.
+    func machine() throws -> String {
+        let os = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
+            .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } ?? "unknown OS"
+        let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
+        let sqlite = try openConnection(.sqlite(path: ":memory:")).scalar("SELECT sqlite_version()")?.string ?? "?"
+        let postgres = try admin.scalar("SHOW server_version")?.string ?? "?"
+        return "\(os), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+            + String(format: "%.0f GiB", memory) + ", SQLite \(sqlite), PostgreSQL \(postgres)"
+    }
+}
