@@ -96,34 +96,40 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `[+-]digits[.digits]`. Returns nil for anything else (exponents, NaN, empty strings).
     public init?(_ text: String) {
+        var text = text
+        guard let parsed = text.withUTF8({ ExactDecimal(utf8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// The same from UTF-8 bytes, without building a String first (drivers decode every decimal here).
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
         var negative = false
-        var whole: [UInt8] = []
-        var fraction: [UInt8] = []
-        var seenPoint = false
-        var sawSign = false
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                if seenPoint { fraction.append(byte) } else { whole.append(byte) }
-            case UInt8(ascii: "."):
-                guard !seenPoint else { return nil }
-                seenPoint = true
-            case UInt8(ascii: "-"), UInt8(ascii: "+"):
-                guard !sawSign, whole.isEmpty, !seenPoint else { return nil }
-                sawSign = true
-                negative = byte == UInt8(ascii: "-")
-            case UInt8(ascii: " ") where whole.isEmpty && !seenPoint && !sawSign:
-                continue
-            default:
-                return nil
+        if start < bytes.count, bytes[start] == UInt8(ascii: "-") || bytes[start] == UInt8(ascii: "+") {
+            negative = bytes[start] == UInt8(ascii: "-")
+            start += 1
+        }
+        var point: Int?
+        var digitCount = 0
+        for index in start..<bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digitCount += 1
+            case UInt8(ascii: ".") where point == nil: point = index
+            default: return nil
             }
         }
-        guard !(whole.isEmpty && fraction.isEmpty) else { return nil }
-        var unscaled = ArraySlice(whole + fraction)
-        while unscaled.first == UInt8(ascii: "0") { unscaled = unscaled.dropFirst() }
+        guard digitCount > 0 else { return nil }
+        // The unscaled digits: every digit in order, leading zeros dropped.
+        var unscaled: [UInt8] = []
+        unscaled.reserveCapacity(digitCount)
+        for index in start..<bytes.count where index != point {
+            if unscaled.isEmpty && bytes[index] == UInt8(ascii: "0") { continue }
+            unscaled.append(bytes[index])
+        }
         self.digits = unscaled.isEmpty ? "0" : String(decoding: unscaled, as: UTF8.self)
-        self.scale = fraction.count
-        self.isNegative = negative && self.digits != "0"
+        self.scale = point.map { bytes.count - $0 - 1 } ?? 0
+        self.isNegative = negative && !unscaled.isEmpty
     }
 
     public init(_ value: Int64) {
@@ -153,23 +159,33 @@ extension StringProtocol {
 
 /// A calendar date without a time zone (`date`).
 public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    // Stored narrow so a `Value` stays small: every row in flight holds a dozen of them.
+    private let storedYear: Int32
+    private let storedMonth: UInt8
+    private let storedDay: UInt8
+
+    public var year: Int { Int(storedYear) }
+    public var month: Int { Int(storedMonth) }
+    public var day: Int { Int(storedDay) }
 
     public init(year: Int, month: Int, day: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
+        self.storedYear = Int32(clamping: year)
+        self.storedMonth = UInt8(clamping: month)
+        self.storedDay = UInt8(clamping: day)
     }
 
     /// Parses `YYYY-MM-DD`.
     public init?(_ text: String) {
         var text = text
-        guard let date = text.withUTF8({ bytes in bytes.count == 10 ? Self.parse(bytes, at: 0) : nil }) else {
+        guard let date = text.withUTF8({ Self.parse($0) }) else {
             return nil
         }
         self = date
+    }
+
+    /// Exactly `YYYY-MM-DD` in UTF-8 bytes, without building a String first.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> LocalDate? {
+        bytes.count == 10 ? parse(bytes, at: 0) : nil
     }
 
     /// `YYYY-MM-DD` at `offset` of UTF-8 bytes. Byte-level because every date a driver reads passes here.
@@ -203,17 +219,22 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 /// spelling per instant is what Tidemark writes to SQLite, so text comparison there orders like time.
 public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let date: LocalDate
-    public let hour: Int
-    public let minute: Int
-    public let second: Int
-    public let microsecond: Int
+    private let storedHour: UInt8
+    private let storedMinute: UInt8
+    private let storedSecond: UInt8
+    private let storedMicrosecond: Int32
+
+    public var hour: Int { Int(storedHour) }
+    public var minute: Int { Int(storedMinute) }
+    public var second: Int { Int(storedSecond) }
+    public var microsecond: Int { Int(storedMicrosecond) }
 
     public init(date: LocalDate, hour: Int = 0, minute: Int = 0, second: Int = 0, microsecond: Int = 0) {
         self.date = date
-        self.hour = hour
-        self.minute = minute
-        self.second = second
-        self.microsecond = microsecond
+        self.storedHour = UInt8(clamping: hour)
+        self.storedMinute = UInt8(clamping: minute)
+        self.storedSecond = UInt8(clamping: second)
+        self.storedMicrosecond = Int32(clamping: microsecond)
     }
 
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0,
@@ -284,6 +305,7 @@ public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 }
 
 /// The decimal number in `count` ASCII digits at `offset`, or nil when one is not a digit.
+@inline(__always)
 private func digits(_ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ count: Int) -> Int? {
     var value = 0
     for i in offset..<(offset + count) {

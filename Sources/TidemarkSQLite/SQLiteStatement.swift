@@ -148,19 +148,16 @@ public final class SQLiteStatement: PreparedStatement {
             return .bytes(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
         default:
             let count = Int(sqlite3_column_bytes(handle, index))
-            let text: String
-            if count > 0, let pointer = sqlite3_column_text(handle, index) {
-                text = String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
-            } else {
-                text = ""
+            let bytes = UnsafeBufferPointer(start: count > 0 ? sqlite3_column_text(handle, index) : nil, count: count)
+            // Typed columns parse straight from SQLite's buffer; a value the declared type cannot read stays
+            // text, so nothing is lost or invented.
+            let typed: Value? = switch kind {
+            case .decimal: ExactDecimal(utf8: bytes).map(Value.decimal)
+            case .timestamp: LocalTimestamp.parse(bytes).map(Value.timestamp)
+            case .date: LocalDate.parse(bytes).map(Value.date)
+            default: nil
             }
-            // A value the declared type cannot read stays text, so nothing is lost or invented.
-            switch kind {
-            case .decimal: return ExactDecimal(text).map(Value.decimal) ?? .text(text)
-            case .timestamp: return LocalTimestamp(text).map(Value.timestamp) ?? .text(text)
-            case .date: return LocalDate(text).map(Value.date) ?? .text(text)
-            default: return .text(text)
-            }
+            return typed ?? .text(String(decoding: bytes, as: UTF8.self))
         }
     }
 }

@@ -26,6 +26,9 @@ import TidemarkTestSupport
              "NULL", "N", .date(LocalDate("1999-12-31")!), ts("2024-02-29 00:00:00.900000"), .bytes(Array("\\x".utf8))],
             [.integer(Int64.min), 1, 1, false, dec("100"), dec("1.00"), .double(1e300), "a", "b",
              .date(LocalDate("2099-01-01")!), ts("1999-12-31 23:59:59"), .bytes([1])],
+            // Characters PostgreSQL's row text quotes: parentheses, commas, spaces at either end, a lone quote.
+            [4, 2, 2, true, dec("0"), dec("-0.50"), .double(-1.5e-300), "(a, b)", " lead,trail ",
+             .date(LocalDate("2000-02-29")!), ts("2000-02-29 12:00:00.000001"), .bytes(Array("(,)\"".utf8))],
         ]
     }
 
@@ -45,7 +48,7 @@ import TidemarkTestSupport
     @Test func `both engines encode every value type to identical text and checksums`() throws {
         let sqlite = try TestDatabases.withConnection(.sqlite) { db, _ in try Self.encoded(db) }
         let postgres = try TestDatabases.withConnection(.postgres) { db, _ in try Self.encoded(db) }
-        #expect(sqlite.count == 5)
+        #expect(sqlite.count == 6)
         for (a, b) in zip(sqlite, postgres) {
             #expect(a == b, "row \(a[0])")
         }
@@ -61,11 +64,11 @@ import TidemarkTestSupport
             let info = try db.columns(of: TableName("canon"))
             let whole = KeyRange(lower: nil, upper: nil)
             let before = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole)
-            #expect(before.count == 5)
+            #expect(before.count == 6)
             try db.execute("UPDATE canon SET ts = \(engine.placeholder(1)) WHERE id = 1",
                            [.timestamp(LocalTimestamp("2025-10-11 23:10:58.906548")!)])
             let after = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole)
-            #expect(after.count == 5)
+            #expect(after.count == 6)
             #expect(after != before)
             let firstTwo = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id",
                                                      range: KeyRange(lower: 1, upper: 3))

@@ -52,8 +52,10 @@ struct LoadBench {
     /// Runs one load of `config` and returns its result.
     @discardableResult
     func load(_ config: TableConfig, strategy: StrategyKind, policy: PolicyKind = .hybrid, full: Bool = false,
-              batchSize: Int? = nil, failInsideCommit: Int? = nil) -> LoadResult {
+              batchSize: Int? = nil, failInsideCommit: Int? = nil,
+              reconcile: ReconcileSettings = ReconcileSettings()) -> LoadResult {
         var options = LoadOptions()
+        options.reconcile = reconcile
         options.strategy = .fixed(strategy)
         options.policy = policy
         options.forceFull = full

@@ -9,7 +9,8 @@ import TidemarkTestSupport
 /// source that changes during the run gives no false differences.
 @Suite struct ReconcileTests {
     enum Damage: String, CaseIterable, Sendable {
-        case firstKey, lastKey, singleKey, everyOtherKey, phantomsAcrossHugeGaps, changedWithoutBump, mostOfTheTable
+        case firstKey, lastKey, singleKey, everyOtherKey, phantomsAcrossHugeGaps, phantomsAtTheKeyExtremes,
+            changedWithoutBump, mostOfTheTable
     }
 
     /// A sparse integer key space: 2000 rows with keys spread up to 10^12, so ranges are mostly empty.
@@ -56,6 +57,11 @@ import TidemarkTestSupport
                 _ = try bench.target.bulkInsert(into: bench.table("sparse", on: bench.target), columns: ["id", "v"],
                                                 rows: [[3], [999_999_999_999], [-5]].map { [.integer($0[0]), .text("phantom")] })
                 expectedDeleted = 3
+            case .phantomsAtTheKeyExtremes:
+                // Keys this far out are verified as one range (no bucket arithmetic near overflow).
+                _ = try bench.target.bulkInsert(into: bench.table("sparse", on: bench.target), columns: ["id", "v"],
+                                                rows: [Int64.min, Int64.max].map { [.integer($0), .text("phantom")] })
+                expectedDeleted = 2
             case .changedWithoutBump:
                 try bench.source.execute("UPDATE \(bench.table("sparse", on: bench.source).quoted) SET v = 'edited' WHERE id = \(key(777))")
                 expectedRepaired = 1
@@ -73,6 +79,34 @@ import TidemarkTestSupport
             let quiet = bench.load(Self.config(), strategy: .standard, policy: .reconcile)
             #expect(quiet.fallback == .none)
             #expect(quiet.rows_loaded == 0)
+        }
+    }
+
+    /// 3000 consecutive keys and one far away: the first verification pass puts the cluster in one range much
+    /// larger than a leaf, which bisection then narrows down to the damaged rows.
+    @Test(arguments: LoadPath.all)
+    func `a differing range larger than a leaf is bisected down to the damaged rows`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            let table = bench.table("clustered", on: bench.source)
+            try bench.source.createTable(TableSchema(name: table, columns: [
+                ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("v", .text),
+            ], primaryKey: ["id"]))
+            _ = try bench.source.bulkInsert(into: table, columns: ["id", "v"],
+                                            rows: (Array(1...3000) + [1_000_000_000]).map { [.integer(Int64($0)), .text("v\($0)")] })
+            var config = TableConfig(name: "clustered")
+            config.primaryKey = ["id"]
+            config.incrementalColumns = ["id"]
+            var settings = ReconcileSettings()
+            settings.leafSize = 64
+            #expect(bench.load(config, strategy: .streaming, policy: .reconcile, reconcile: settings).verified)
+            let t = bench.table("clustered", on: bench.target).quoted
+            try bench.target.execute("DELETE FROM \(t) WHERE id = 1500")
+            try bench.target.execute("UPDATE \(t) SET v = 'changed' WHERE id IN (10, 2999)")
+            let result = bench.load(config, strategy: .streaming, policy: .reconcile, reconcile: settings)
+            #expect(result.error == nil)
+            #expect(result.fallback == .repair)
+            #expect(result.rows_repaired == 3)
+            try bench.expectSame("clustered", key: "id")
         }
     }
 

@@ -76,12 +76,32 @@ final class LoadSession {
             where: Predicate.all([phase.condition, rangeCondition ?? nil, continuation]), orderBy: phase.orderBy, limit: limit)
     }
 
+    /// Runs `read` (which hands over batches of source rows) and `write` (which commits them) so that the next
+    /// batch is read while the last is written — on a thread of its own when source and target are different
+    /// connections, one after the other otherwise.
+    func readAhead(_ read: @escaping (_ emit: ([Row]) throws -> Void) throws -> Void,
+                   write: ([Row]) throws -> Void) throws {
+        if source !== target {
+            try ReadAhead.run(read: read, write: write)
+        } else {
+            try read(write)
+        }
+    }
+
+    /// Streams a query's rows in batches of `batch_size` to `write`, reading ahead.
+    func stream(_ query: SourceQuery, write: ([Row]) throws -> Void) throws {
+        try readAhead({ [source, plan] emit in
+            try source.stream(query.sql, query.parameters, batchSize: plan.batchSize, emit)
+        }, write: write)
+    }
+
     /// Writes a batch and checkpoints the cursor in one target transaction.
     func commit(_ rows: [Row], write mode: WriteMode) throws {
         guard !rows.isEmpty else { return }
         let values = rows.map(\.values)
         var next = cursor
-        for row in rows { next.advance(key: row[plan.keyIndex], timestamp: plan.timestampIndex.map { row[$0] }) }
+        let keyIndex = plan.keyIndex, timestampIndex = plan.timestampIndex
+        for row in rows { next.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] }) }
         let attempt = commits + 1
         var rejected = 0
         let written = try usage.measure("Pipeline.checkpoint") {

@@ -40,17 +40,14 @@ struct StandardStrategy: LoadStrategy {
     }
 }
 
-/// One query per phase, rows handed over as they arrive (SQLite stepping, PostgreSQL single-row mode):
-/// memory is one batch whatever the table size.
+/// One query per phase, rows handed over as they arrive (SQLite stepping, PostgreSQL single-row mode) and read
+/// ahead while the last batch is written: memory is a few batches whatever the table size.
 struct StreamingStrategy: LoadStrategy {
     static let kind = StrategyKind.streaming
 
     func load(_ phases: [ReadPhase], session: LoadSession) throws {
         for phase in phases {
-            let query = session.query(phase)
-            try session.source.stream(query.sql, query.parameters, batchSize: session.plan.batchSize) { batch in
-                try session.commit(batch, write: .upsert)
-            }
+            try session.stream(session.query(phase)) { batch in try session.commit(batch, write: .upsert) }
         }
     }
 }
@@ -63,15 +60,17 @@ struct ChunkedStrategy: LoadStrategy {
     func load(_ phases: [ReadPhase], session: LoadSession) throws {
         let size = session.plan.batchSize
         for phase in phases {
-            var after: [Value]?
-            while true {
-                let query = session.query(phase, after: after, limit: size)
-                let page = try session.usage.measure("Pipeline.read") { try session.source.query(query.sql, query.parameters) }
-                guard let last = page.last else { break }
-                try session.commit(page, write: .upsert)
-                if page.count < size { break }
-                after = phase.orderBy.map { last[$0]! }
-            }
+            try session.readAhead({ emit in
+                var after: [Value]?
+                while true {
+                    let query = session.query(phase, after: after, limit: size)
+                    let page = try session.usage.measure("Pipeline.read") { try session.source.query(query.sql, query.parameters) }
+                    guard let last = page.last else { break }
+                    try emit(page)
+                    if page.count < size { break }
+                    after = phase.orderBy.map { last[$0]! }
+                }
+            }, write: { page in try session.commit(page, write: .upsert) })
         }
     }
 }
@@ -84,10 +83,7 @@ struct CopyStrategy: LoadStrategy {
     func load(_ phases: [ReadPhase], session: LoadSession) throws {
         let mode: LoadSession.WriteMode = try session.writer.isEmpty() ? .bulkInsert : .stageAndMerge
         for phase in phases {
-            let query = session.query(phase)
-            try session.source.stream(query.sql, query.parameters, batchSize: session.plan.batchSize) { batch in
-                try session.commit(batch, write: mode)
-            }
+            try session.stream(session.query(phase)) { batch in try session.commit(batch, write: mode) }
         }
     }
 }

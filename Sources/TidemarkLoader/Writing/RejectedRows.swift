@@ -6,6 +6,14 @@ import TidemarkDatabase
 struct RowFilter: Sendable {
     let columns: [ColumnInfo]
     let keyIndex: Int
+    /// The columns' types by position: every value of every row is checked, so no per-value lookups.
+    private let types: [ColumnType?]
+
+    init(columns: [ColumnInfo], keyIndex: Int) {
+        self.columns = columns
+        self.keyIndex = keyIndex
+        self.types = columns.map(\.type)
+    }
 
     struct Rejection: Sendable {
         let key: Value
@@ -29,14 +37,15 @@ struct RowFilter: Sendable {
     }
 
     private func problem(_ row: [Value]) -> String? {
-        for (column, value) in zip(columns, row) {
-            guard let type = column.type else { continue }
+        for index in 0..<min(row.count, types.count) {
+            guard let type = types[index] else { continue }
+            let value = row[index]
             if value.isNull {
-                if column.name == columns[keyIndex].name { return "\(column.name) is NULL (it is the primary key)" }
+                if index == keyIndex { return "\(columns[index].name) is NULL (it is the primary key)" }
                 continue
             }
             if !Self.fits(value, type) {
-                return "\(column.name): \(value.kindName) \(String(value.description.prefix(80))) does not fit \(type)"
+                return "\(columns[index].name): \(value.kindName) \(String(value.description.prefix(80))) does not fit \(type)"
             }
         }
         return nil
@@ -51,7 +60,7 @@ struct RowFilter: Sendable {
         case (.numeric, .decimal): return true
         case (.double, .double), (.double, .integer): return true
         case (.text, .text): return true
-        case (.varchar(let n), .text(let s)): return s.unicodeScalars.count <= n
+        case (.varchar(let n), .text(let s)): return s.utf8.count <= n || s.unicodeScalars.count <= n
         case (.date, .date), (.timestamp, .timestamp), (.bytes, .bytes): return true
         default: return false
         }

@@ -1,0 +1,95 @@
+import Foundation
+import TidemarkDatabase
+
+/// Reads the next batch while the last one is written. `read` runs on a thread of its own and hands batches
+/// over through a queue at most `depth` batches deep (one: a batch is read while another is written), so decoding the source and the target server's work
+/// overlap instead of taking turns; memory stays bounded by the queue. Batches arrive in the order they were
+/// read, so the checkpoint after each one is exactly what it would be without the thread.
+///
+/// While it runs, only the reading thread uses the source connection and only the caller's thread the target:
+/// callers must not pass the same connection for both (`LoadSession.canReadAhead`).
+enum ReadAhead {
+    static func run(depth: Int = 1, read: @escaping (_ emit: ([Row]) throws -> Void) throws -> Void,
+                    write: ([Row]) throws -> Void) throws {
+        let handoff = Handoff(depth: depth)
+        let reader = Unchecked(read)
+        let thread = Thread {
+            do {
+                try reader.value { try handoff.put($0) }
+                handoff.finish(nil)
+            } catch {
+                handoff.finish(error)
+            }
+        }
+        thread.start()
+        // On a write error the reader is told to stop (its next hand-over throws) and is waited for, so the
+        // source connection is idle again when this returns.
+        defer {
+            handoff.cancel()
+            handoff.waitUntilFinished()
+        }
+        while let batch = try handoff.take() { try write(batch) }
+    }
+
+    /// A value handed to the reading thread, which the caller does not touch meanwhile.
+    private struct Unchecked<T>: @unchecked Sendable {
+        let value: T
+        init(_ value: T) { self.value = value }
+    }
+
+    /// The queue between the two threads.
+    private final class Handoff: @unchecked Sendable {
+        private let condition = NSCondition()
+        private let depth: Int
+        private var batches: [[Row]] = []
+        private var finished = false
+        private var cancelled = false
+        private var failure: (any Error)?
+
+        init(depth: Int) { self.depth = max(1, depth) }
+
+        func put(_ batch: [Row]) throws {
+            condition.lock()
+            defer { condition.unlock() }
+            while batches.count >= depth && !cancelled { condition.wait() }
+            if cancelled { throw CancellationError() }
+            batches.append(batch)
+            condition.broadcast()
+        }
+
+        /// The next batch; nil after the last one; the reader's error once its earlier batches were taken.
+        func take() throws -> [Row]? {
+            condition.lock()
+            defer { condition.unlock() }
+            while batches.isEmpty && !finished { condition.wait() }
+            if !batches.isEmpty {
+                condition.broadcast()
+                return batches.removeFirst()
+            }
+            if let failure { throw failure }
+            return nil
+        }
+
+        func finish(_ error: (any Error)?) {
+            condition.lock()
+            finished = true
+            failure = error
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func cancel() {
+            condition.lock()
+            cancelled = true
+            batches.removeAll()
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func waitUntilFinished() {
+            condition.lock()
+            while !finished { condition.wait() }
+            condition.unlock()
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import TidemarkDatabase
+@testable import TidemarkLoader
+
+/// The read-ahead hand-over between the reading thread and the writer: order, and both failure directions.
+@Suite struct ReadAheadTests {
+    static func batch(_ n: Int) -> [Row] {
+        [Row(columns: ColumnNames(["n"]), values: [.integer(Int64(n))])]
+    }
+
+    struct Stop: Error {}
+
+    @Test func `batches arrive in the order they were read`() throws {
+        let written = Log()
+        try ReadAhead.run(read: { emit in for n in 0..<200 { try emit(Self.batch(n)) } },
+                          write: { written.append($0[0][0].int64!) })
+        #expect(written.values == (0..<200).map(Int64.init))
+    }
+
+    @Test func `a write error stops the reader and is the error reported`() throws {
+        let reads = Log()
+        #expect(throws: Stop.self) {
+            try ReadAhead.run(read: { emit in
+                for n in 0..<1000 {
+                    reads.append(Int64(n))
+                    try emit(Self.batch(n))
+                }
+            }, write: { batch in if batch[0][0] == .integer(3) { throw Stop() } })
+        }
+        // The reader gets at most the queue's depth and the batch in its hand ahead of the failed write.
+        #expect(reads.values.count <= 6)
+    }
+
+    @Test func `a read error arrives after the batches read before it were written`() throws {
+        let written = Log()
+        #expect(throws: Stop.self) {
+            try ReadAhead.run(read: { emit in
+                for n in 0..<5 { try emit(Self.batch(n)) }
+                throw Stop()
+            }, write: { written.append($0[0][0].int64!) })
+        }
+        #expect(written.values == [0, 1, 2, 3, 4])
+    }
+}
+
+/// Numbers appended from either thread.
+private final class Log: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Int64] = []
+
+    func append(_ n: Int64) {
+        lock.lock()
+        items.append(n)
+        lock.unlock()
+    }
+
+    var values: [Int64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
+}
