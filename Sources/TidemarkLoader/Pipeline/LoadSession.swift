@@ -51,7 +51,8 @@ final class LoadSession {
         self.options = options
         self.logger = logger
         self.usage = usage
-        self.writer = TableWriter(connection: target, table: plan.target, columns: plan.columnNames, key: [plan.keyColumn])
+        self.writer = TableWriter(connection: target, table: plan.target, columns: plan.columnNames, key: [plan.keyColumn],
+                                  types: plan.columns.map(\.type))
         self.tracking = LoadStatusTable(connection: target, schema: plan.target.schema)
         self.rejections = RejectedRowsTable(connection: target, schema: plan.target.schema)
         self.filter = RowFilter(columns: plan.columns, keyIndex: plan.keyIndex)

@@ -35,6 +35,7 @@ struct ParallelStrategy: LoadStrategy {
         let timestampIndex = plan.timestampIndex
         let targetTable = plan.target
         let columns = plan.columnNames
+        let types = plan.columns.map(\.type)
         let key = plan.keyColumn
         // The fault plan fails one worker (the second range), inside its n-th transaction.
         let faultyRange = ranges.count > 1 ? 1 : 0
@@ -48,7 +49,8 @@ struct ParallelStrategy: LoadStrategy {
                 let outcome = Result { () throws -> RangeOutcome in
                     let source = try sourceFactory()
                     let target = try targetFactory()
-                    let writer = TableWriter(connection: target, table: targetTable, columns: columns, key: [key])
+                    let writer = TableWriter(connection: target, table: targetTable, columns: columns, key: [key],
+                                             types: types)
                     let rejections = RejectedRowsTable(connection: target, schema: targetTable.schema)
                     var outcome = RangeOutcome()
                     var transactions = 0

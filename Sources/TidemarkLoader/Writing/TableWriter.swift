@@ -8,14 +8,18 @@ final class TableWriter {
     let table: TableName
     let columns: [String]
     let key: [String]
+    /// The columns' portable types, when known: on PostgreSQL they let a batch travel as one array per column.
+    let types: [ColumnType?]
     private var prepared: [Int: any PreparedStatement] = [:]
+    private var arrayUpsert: (any PreparedStatement)?
     private var stagingCreated = false
 
-    init(connection: any Connection, table: TableName, columns: [String], key: [String]) {
+    init(connection: any Connection, table: TableName, columns: [String], key: [String], types: [ColumnType?] = []) {
         self.connection = connection
         self.table = table
         self.columns = columns
         self.key = key
+        self.types = types
     }
 
     /// Rows per INSERT statement: as many as the engines' parameter limits allow, at most 1000.
@@ -23,6 +27,7 @@ final class TableWriter {
 
     /// Upserts rows with multi-row statements (prepared once per statement size). Returns rows inserted or changed.
     func upsert(_ rows: some Collection<[Value]>) throws -> Int {
+        if let arrayTypes { return try upsertArrays(rows, types: arrayTypes) }
         var changed = 0
         var start = rows.startIndex
         while start != rows.endIndex {
@@ -33,6 +38,30 @@ final class TableWriter {
             start = end
         }
         return changed
+    }
+
+    /// PostgreSQL array types of the columns, when every column's type is known.
+    private var arrayTypes: [String]? {
+        guard connection.engine == .postgres, types.count == columns.count else { return nil }
+        let known = types.compactMap { $0 }
+        return known.count == columns.count ? known.map { $0.ddl(for: .postgres) + "[]" } : nil
+    }
+
+    /// PostgreSQL: the whole batch as one array per column, `INSERT … SELECT * FROM unnest($1::T1[], …)`. Twelve
+    /// parameters instead of twelve thousand, parsed by the server's array input in C, and one statement
+    /// whatever the batch size — several times faster than a multi-row VALUES list.
+    private func upsertArrays(_ rows: some Collection<[Value]>, types: [String]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        if arrayUpsert == nil {
+            let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", ")
+            arrayUpsert = try connection.prepare(
+                "INSERT INTO \(targetClause) (\(quoteIdentifiers(columns))) SELECT * FROM unnest(\(arrays)) "
+                    + conflictClause)
+        }
+        let literals = (0..<columns.count).map { column in
+            Value.text(PostgresArray.literal(rows.lazy.map { $0[column] }))
+        }
+        return try arrayUpsert!.execute(literals)
     }
 
     /// Plain bulk insert (COPY on PostgreSQL) for an empty table: no conflicts are possible.
@@ -102,6 +131,7 @@ final class TableWriter {
     /// Drops cached statements (after the table was swapped for another one of the same name).
     func forgetPreparedStatements() {
         prepared.removeAll()
+        arrayUpsert = nil
         stagingCreated = false
     }
 
@@ -112,5 +142,47 @@ final class TableWriter {
 
     func count() throws -> Int64 {
         try connection.scalar("SELECT count(*) FROM \(table.quoted)")?.int64 ?? 0
+    }
+}
+
+/// PostgreSQL's array input syntax: `{"v1","v2",NULL,…}`, every element quoted with `"` and `\` escaped, in the
+/// text forms PostgreSQL reads for each type.
+enum PostgresArray {
+    static func literal(_ values: some Sequence<Value>) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        var first = true
+        for value in values {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            if value.isNull {
+                out.append(contentsOf: "NULL".utf8)
+                continue
+            }
+            out.append(UInt8(ascii: "\""))
+            for byte in text(value).utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func text(_ value: Value) -> String {
+        switch value {
+        case .null: return ""
+        case .integer(let i): return String(i)
+        case .double(let d):
+            if d.isNaN { return "NaN" }
+            if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+            return String(d)
+        case .decimal(let d): return d.description
+        case .text(let t): return t
+        case .bytes(let b): return "\\x" + b.map { String($0 >> 4, radix: 16) + String($0 & 0x0f, radix: 16) }.joined()
+        case .boolean(let b): return b ? "t" : "f"
+        case .date(let d): return d.description
+        case .timestamp(let t): return t.description
+        }
     }
 }
