@@ -42,6 +42,13 @@ import TidemarkDatabase
         }
         #expect(written.values == [0, 1, 2, 3, 4])
     }
+
+    @Test func `in parallel: both results, and an error from either side`() throws {
+        let (a, b) = try inParallel(true, { 6 * 7 }, { "done" })
+        #expect(a == 42 && b == "done")
+        #expect(throws: Stop.self) { _ = try inParallel(true, { () throws -> Int in throw Stop() }, { 1 }) }
+        #expect(throws: Stop.self) { _ = try inParallel(true, { 1 }, { () throws -> Int in throw Stop() }) }
+    }
 }
 
 /// Numbers appended from either thread.

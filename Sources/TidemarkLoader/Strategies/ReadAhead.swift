@@ -12,7 +12,7 @@ enum ReadAhead {
     static func run(depth: Int = 1, read: @escaping (_ emit: ([Row]) throws -> Void) throws -> Void,
                     write: ([Row]) throws -> Void) throws {
         let handoff = Handoff(depth: depth)
-        let reader = Unchecked(read)
+        let reader = UncheckedBox(read)
         let thread = Thread {
             do {
                 try reader.value { try handoff.put($0) }
@@ -29,12 +29,6 @@ enum ReadAhead {
             handoff.waitUntilFinished()
         }
         while let batch = try handoff.take() { try write(batch) }
-    }
-
-    /// A value handed to the reading thread, which the caller does not touch meanwhile.
-    private struct Unchecked<T>: @unchecked Sendable {
-        let value: T
-        init(_ value: T) { self.value = value }
     }
 
     /// The queue between the two threads.
@@ -92,4 +86,32 @@ enum ReadAhead {
             condition.unlock()
         }
     }
+}
+
+/// Runs `first` on a thread of its own while `second` runs on the caller's, and returns both results (the
+/// first error when either fails); one after the other when `parallel` is false. The two must not share a
+/// connection.
+func inParallel<A, B>(_ parallel: Bool, _ first: @escaping () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+    guard parallel else { return (try first(), try second()) }
+    let outcome = ThreadOutcome<A>()
+    let work = UncheckedBox(first)
+    Thread {
+        outcome.result = Result { try work.value() }
+        outcome.done.signal()
+    }.start()
+    let secondResult = Result { try second() }
+    outcome.done.wait()
+    return (try outcome.result!.get(), try secondResult.get())
+}
+
+/// The result of work on another thread, read after `done` was signalled.
+private final class ThreadOutcome<A>: @unchecked Sendable {
+    var result: Result<A, any Error>?
+    let done = DispatchSemaphore(value: 0)
+}
+
+/// A value handed to another thread, which the caller does not touch meanwhile.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
