@@ -117,17 +117,20 @@ public struct Benchmark {
                            ratio: baseline.map { outcome.seconds / $0.seconds }))
     }
 
-    /// No-op, 1 % delta and a 100 + 100 repair, on the state a full load left, with the strategy `auto` picks.
+    /// No-op, 1 % delta and a 100 + 100 repair, on the state a full load left, with the path's fastest strategy,
+    /// each as a fraction of that strategy's full load (the fastest full load is the strictest denominator).
     private mutating func measureIncremental(_ path: BenchmarkPath) throws {
         let source = bench.source(path), target = try bench.freshTarget(path)
+        let fastest = measurements.filter { $0.group == .fullLoad && $0.path == path }.min { $0.seconds < $1.seconds }
+        let chosen = fastest.flatMap { $0.strategy.flatMap(StrategyKind.init(rawValue:)) }
         func run(_ policy: PolicyKind) throws -> (CaseOutcome, Int) {
             try bench.runChild(BenchmarkCase(kind: .load, source: source, target: target, rows: options.rows,
-                                             seed: options.seed, batchSize: options.batchSize, policy: policy))
+                                             seed: options.seed, batchSize: options.batchSize, strategy: chosen,
+                                             policy: policy))
         }
         let (initial, _) = try run(.none)
         let strategy = initial.strategy ?? "auto"
-        let full = measurements.first { $0.group == .fullLoad && $0.path == path && $0.name == strategy }
-        let fullSeconds = full?.seconds ?? initial.seconds
+        let fullSeconds = fastest?.seconds ?? initial.seconds
         func note(_ name: String, _ policy: PolicyKind, _ outcome: CaseOutcome, _ rss: Int, detail: String) {
             record(Measurement(group: .incremental, name: name, path: path, strategy: strategy, policy: policy.rawValue,
                                rows: outcome.rowsWritten, seconds: outcome.seconds,
