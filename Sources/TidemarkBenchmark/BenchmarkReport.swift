@@ -125,7 +125,7 @@ extension BenchmarkReport {
              value: m.rowsPerSecond, baseline: m.group == .baseline)
         }
         let fractions = measurements.filter { $0.group == .incremental }.map { m in
-            (label: "\(m.name) \(m.policy ?? "") \(m.path?.rawValue ?? "")", value: (m.ratio ?? 0) * 100, baseline: false)
+            (label: "\(m.name) (\(m.policy ?? "")) \(m.path?.rawValue ?? "")", value: (m.ratio ?? 0) * 100, baseline: false)
         }
         let rowsHTML = measurements.map { m in
             "<tr><td>\(escape(m.group.rawValue))</td><td>\(escape(m.name))\(m.policy.map { " (\(escape($0)))" } ?? "")</td>"
@@ -166,7 +166,7 @@ extension BenchmarkReport {
     /// Horizontal bars scaled to the largest value.
     static func barChart(_ bars: [(label: String, value: Double, baseline: Bool)], unit: String) -> String {
         guard !bars.isEmpty else { return "<p>(none measured)</p>" }
-        let labelWidth = 260.0, barWidth = 480.0, rowHeight = 22.0
+        let labelWidth = 320.0, barWidth = 480.0, rowHeight = 22.0
         let top = max(bars.map(\.value).max() ?? 1, 1e-9)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + barWidth + 120))\" "
             + "height=\"\(Int(Double(bars.count) * rowHeight + 10))\" font-size=\"12\" font-family=\"system-ui,sans-serif\">"
