@@ -165,7 +165,7 @@ public struct Benchmark {
         let path = options.paths.contains(.sqliteToPostgres) ? BenchmarkPath.sqliteToPostgres : options.paths[0]
         let scaled = options.rows * options.scale
         options.progress("generating \(scaled) rows for the memory check…")
-        let source = try bench.installScaledSource(rows: scaled, path: path)
+        let source = try bench.installScaledSource(rows: scaled)
         for strategy in [StrategyKind.streaming, .chunked, .copy] where options.strategies.contains(strategy) {
             try measureFullLoad(strategy, path: path, rows: scaled, source: source, group: .memory)
             if let small = measurements.first(where: { $0.group == .fullLoad && $0.path == path && $0.name == strategy.rawValue }),
@@ -174,7 +174,7 @@ public struct Benchmark {
                 measurements[measurements.count - 1].ratio = Double(b) / Double(a)
             }
         }
-        try bench.dropScaledSource(path)
+        try bench.dropScaledSource()
     }
 
     // MARK: Targets

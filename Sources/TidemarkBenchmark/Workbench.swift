@@ -69,32 +69,35 @@ final class Workbench {
         try db.execute("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE")
     }
 
-    /// A larger SQLite source for the memory check, in place of the path's own.
-    func installScaledSource(rows: Int, path: BenchmarkPath) throws -> Endpoint {
+    /// A larger SQLite source for the memory check.
+    func installScaledSource(rows: Int) throws -> Endpoint {
         let file = directory + "/source-scaled.sqlite"
         try installSQLite(BenchmarkTable.fixture(rows: rows, seed: options.seed), at: file)
         return Endpoint(.sqlite(path: file), schema: nil)
     }
 
-    func dropScaledSource(_ path: BenchmarkPath) throws {
+    func dropScaledSource() throws {
         try FileManager.default.removeItem(atPath: directory + "/source-scaled.sqlite")
     }
 
     // MARK: Targets
 
+    /// Where the path writes: one SQLite file, or the target schema.
+    private func target(_ path: BenchmarkPath) -> Endpoint {
+        path.writesSQLite ? Endpoint(.sqlite(path: directory + "/target.sqlite"), schema: nil)
+            : Endpoint(server, schema: Self.targetSchema)
+    }
+
     /// An empty target for the path: a new SQLite file, or an empty target schema.
     func freshTarget(_ path: BenchmarkPath) throws -> Endpoint {
         if path.writesSQLite {
-            let file = directory + "/target.sqlite"
-            for suffix in ["", "-wal", "-shm"] { unlink(file + suffix) }
-            return Endpoint(.sqlite(path: file), schema: nil)
+            for suffix in ["", "-wal", "-shm"] { unlink(directory + "/target.sqlite" + suffix) }
+        } else {
+            try admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.targetSchema)) CASCADE")
+            try admin.execute("CREATE SCHEMA \(quoteIdentifier(Self.targetSchema))")
         }
-        try admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.targetSchema)) CASCADE")
-        try admin.execute("CREATE SCHEMA \(quoteIdentifier(Self.targetSchema))")
-        return Endpoint(server, schema: Self.targetSchema)
+        return target(path)
     }
-
-    private func connect(_ endpoint: Endpoint) throws -> any Connection { try openConnection(endpoint.url) }
 
     // MARK: Changes
 
@@ -102,7 +105,7 @@ final class Workbench {
     /// now. Each round touches other rows and later stamps. Returns how many rows changed.
     func applyDelta(_ path: BenchmarkPath, rows: Int, round: Int) throws -> Int {
         let endpoint = source(path)
-        let db = try connect(endpoint)
+        let db = try openConnection(endpoint.url)
         let half = max(1, rows / 200)
         let stamp = Value.timestamp(LocalTimestamp(year: 2026, month: 1, day: round, hour: 12))
         let e = db.engine
@@ -130,9 +133,8 @@ final class Workbench {
 
     /// The repair case: 100 rows deleted from the target and 100 others changed there without a timestamp bump.
     func damageTarget(_ path: BenchmarkPath, rows: Int) throws {
-        let endpoint = path.writesSQLite ? Endpoint(.sqlite(path: directory + "/target.sqlite"), schema: nil)
-            : Endpoint(server, schema: Self.targetSchema)
-        let db = try connect(endpoint)
+        let endpoint = target(path)
+        let db = try openConnection(endpoint.url)
         let e = db.engine
         let step = max(1, rows / 200)
         try db.transaction {

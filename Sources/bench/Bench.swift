@@ -10,9 +10,10 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Measure load throughput, memory and incremental cost per strategy and path against baselines.",
         discussion: """
-            Run it built for release: swift run -c release bench [--rows N] [--scale K]
-            Every case runs in a child process, so its peak RSS is its own. Exit 0 when every case ran (targets are
-            reported, not enforced); 1 when a case failed; 64 for bad usage.
+            Run it built for release: swift run -c release bench [--rows N] [--scale K] …
+            The options are those of `run`, the default subcommand: see `bench run --help`.
+            Every case runs in a child process, so its peak RSS is its own.
+            Exit 0 when every case ran (targets are reported, not enforced); 1 when a case failed; 64 for bad usage.
             """,
         subcommands: [Run.self, Measure.self],
         defaultSubcommand: Run.self)

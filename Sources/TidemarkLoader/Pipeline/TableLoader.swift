@@ -142,9 +142,8 @@ public final class TableLoader {
             options: options, logger: logger, usage: usage,
             trackingRow: stored ?? TrackingRow(tableName: config.name, rowsLoaded: 0))
         session = current
-        let rejections = RejectedRowsTable(connection: target, schema: plan.target.schema)
-        try rejections.ensureExists()
-        current.hasRejections = !(try rejections.rejected(for: config.name)).isEmpty
+        try current.rejections.ensureExists()
+        current.hasRejections = !(try current.rejections.rejected(for: config.name)).isEmpty
 
         logger.info("Using \(plan.strategy.rawValue) loading for \(config.name)")
         if let reason = plan.fullLoadReason { logger.info("Full load of \(config.name): \(reason)") }
