@@ -58,6 +58,46 @@ import TidemarkTestSupport
         #expect(try String(contentsOfFile: directory + "/r.html", encoding: .utf8).contains("stale-medication"))
     }
 
+    @Test func `a throwaway cluster does not outlive a killed simulate`() throws {
+        // TMPDIR puts the cluster where this test can find it; the server's user must be able to reach it.
+        let directory = try TestDatabases.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        chmod(directory, 0o755)
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = directory
+        let simulate = try ProcessRunner.startDetached(
+            try builtProduct("simulate"),
+            ["stale-medication", "--backend", "postgres", "--scenario-directory", ScenarioLibrary.defaultDirectory()],
+            environment: environment)
+        let postmaster = try #require(waitFor(seconds: 60) { () -> pid_t? in
+            let clusters = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return clusters.lazy.compactMap { cluster in
+                (try? String(contentsOfFile: "\(directory)/\(cluster)/data/postmaster.pid", encoding: .utf8))
+                    .flatMap { $0.split(separator: "\n").first }.flatMap { pid_t($0) }
+            }.first
+        }, "simulate started no cluster")
+
+        kill(simulate, SIGKILL)
+        var status: Int32 = 0
+        waitpid(simulate, &status, 0)
+        let gone = waitFor(seconds: 30) { () -> Bool? in
+            let clusters = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                .filter { $0.hasPrefix("tidemark-pg-") }
+            return kill(postmaster, 0) != 0 && clusters.isEmpty ? true : nil
+        }
+        #expect(gone == true, "the server \(postmaster) or its directory is still there")
+    }
+
+    /// Polls `probe` every 100 ms until it gives a value or `seconds` pass.
+    private func waitFor<T>(seconds: Double, _ probe: () -> T?) -> T? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let value = probe() { return value }
+            usleep(100_000)
+        }
+        return nil
+    }
+
     @Test func `list names every scenario`() throws {
         let result = try simulate(["list", "--scenario-directory", ScenarioLibrary.defaultDirectory()])
         #expect(result.status == 0)

@@ -4,7 +4,7 @@ import TidemarkPostgres
 
 /// The databases tests run against: real SQLite files and a real PostgreSQL server.
 ///
-/// PostgreSQL is a throwaway cluster this process starts on first use and removes at exit, or the server
+/// PostgreSQL is a throwaway cluster this process starts on first use (removed once the process is gone), or the server
 /// named by `TIDEMARK_TEST_POSTGRES_URL`. Each test gets a schema of its own, so tests run in parallel.
 /// Missing server binaries fail the test with the install command — never a silent skip.
 public enum TestDatabases {
@@ -60,7 +60,8 @@ public enum TestDatabases {
     }
 }
 
-/// One throwaway cluster for the whole test process, stopped when the process exits.
+/// One throwaway cluster for the whole test process. Nothing stops it at exit: its watcher does that once the
+/// process is gone, so no code of ours runs while the test process exits.
 final class SharedCluster: @unchecked Sendable {
     static let shared = SharedCluster()
     private let lock = NSLock()
@@ -69,17 +70,8 @@ final class SharedCluster: @unchecked Sendable {
     func url() throws -> DatabaseURL {
         lock.lock()
         defer { lock.unlock() }
-        if result == nil {
-            result = Result { try ThrowawayPostgres() }
-            atexit { SharedCluster.shared.stop() }
-        }
+        if result == nil { result = Result { try ThrowawayPostgres() } }
         return .postgres(parameters: try result!.get().parameters)
-    }
-
-    func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        if case .success(let cluster) = result { cluster.stop() }
     }
 }
 
