@@ -4,10 +4,10 @@ import TidemarkDatabase
 /// Deterministic SQL functions every Tidemark SQLite connection has, so checksums computed inside SQLite match
 /// those PostgreSQL computes with its own built-ins:
 ///
-/// - `tidemark_md5(text)`: the hex MD5 of the UTF-8 text, like PostgreSQL's `md5()`.
+/// - `tidemark_text_hash(text)`: PostgreSQL's `hashtextextended(text, 0)` (see `TextHash`).
 /// - `tidemark_row_text(kinds, v1, …, vn)`: the row as PostgreSQL's `ROW(v1, …, vn)::text` spells it (see
-///   `CanonicalRow`); `kinds` has one letter per value: i b d f x D T t. `tidemark_row_hash` and
-///   `tidemark_row_md5` take the same arguments and return its 56-bit hash and hex MD5, in one call.
+///   `CanonicalRow`); `kinds` has one letter per value: i b d f x D T t. `tidemark_row_hash` takes the same
+///   arguments and returns the text's `tidemark_text_hash`, in one call.
 /// - `tidemark_timestamp_micros(text)`: a stored timestamp as microseconds since 1970, like
 ///   `(extract(epoch from ts) * 1000000)::bigint`; text that is not a timestamp stays as it is.
 /// - `tidemark_float_bits(real)`: the IEEE 754 bit pattern as 16 hex digits, like
@@ -15,10 +15,9 @@ import TidemarkDatabase
 enum SQLiteFunctions {
     static func register(on db: OpaquePointer) throws {
         let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC
-        for (name, arity, function) in [("tidemark_md5", Int32(1), md5),
+        for (name, arity, function) in [("tidemark_text_hash", Int32(1), textHash),
                                         ("tidemark_float_bits", 1, floatBits), ("tidemark_timestamp_micros", 1, micros),
-                                        ("tidemark_row_text", -1, rowText), ("tidemark_row_hash", -1, rowHash),
-                                        ("tidemark_row_md5", -1, rowMD5)] {
+                                        ("tidemark_row_text", -1, rowText), ("tidemark_row_hash", -1, rowHash)] {
             let code = sqlite3_create_function_v2(db, name, arity, flags, nil, function, nil, nil, nil)
             guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: db, sql: nil) }
         }
@@ -32,10 +31,10 @@ enum SQLiteFunctions {
 
     private static func isNull(_ value: OpaquePointer?) -> Bool { value == nil || sqlite3_value_type(value) == SQLITE_NULL }
 
-    private static let md5: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
+    private static let textHash: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, _, arguments in
         guard let value = arguments?[0], !isNull(value) else { return sqlite3_result_null(context) }
-        sqlite3_result_text(context, MD5.hex(text(value)), -1, SQLITE_TRANSIENT)
+        sqlite3_result_int64(context, TextHash.hash(text(value)))
     }
 
     private static let rowText: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
@@ -51,13 +50,7 @@ enum SQLiteFunctions {
     private static let rowHash: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, count, arguments in
         guard let arguments, let bytes = recordText(count, arguments) else { return sqlite3_result_null(context) }
-        sqlite3_result_int64(context, bytes.withUnsafeBytes(MD5.first56Bits))
-    }
-
-    private static let rowMD5: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
-        context, count, arguments in
-        guard let arguments, let bytes = recordText(count, arguments) else { return sqlite3_result_null(context) }
-        sqlite3_result_text(context, bytes.withUnsafeBytes(MD5.hex), -1, SQLITE_TRANSIENT)
+        sqlite3_result_int64(context, bytes.withUnsafeBytes(TextHash.hash))
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

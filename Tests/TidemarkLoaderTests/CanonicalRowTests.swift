@@ -32,17 +32,16 @@ import TidemarkTestSupport
         ]
     }
 
-    /// Per row: the key and the canonical text and MD5 the engine computes.
+    /// Per row: the key, the canonical text, its hash and the range-sum part the engine computes.
     static func encoded(_ db: any Connection) throws -> [[Value]] {
         let table = TableName("canon")
         try db.createTable(TableSchema(name: table, columns: columns, primaryKey: ["id"]))
         _ = try db.bulkInsert(into: table, columns: columns.map(\.name), rows: rows())
         let info = try db.columns(of: table)
         let row = CanonicalRow.row(info, engine: db.engine)
-        let md5 = db.engine == .sqlite ? "tidemark_md5(\(row))" : "md5(\(row))"
         let hash = CanonicalRow.hash(info, engine: db.engine)
-        let rowMD5 = CanonicalRow.md5(info, engine: db.engine)
-        return try db.query("SELECT id, \(row), \(md5), \(hash), \(rowMD5) FROM canon ORDER BY id").map(\.values)
+        let summand = CanonicalRow.summand(info, engine: db.engine)
+        return try db.query("SELECT id, \(row), \(hash), \(summand) FROM canon ORDER BY id").map(\.values)
     }
 
     @Test func `both engines encode every value type to identical text and checksums`() throws {
@@ -76,28 +75,32 @@ import TidemarkTestSupport
         }
     }
 
-    @Test func `SQLite's md5 matches the reference digests`() throws {
-        try TestDatabases.withConnection(.sqlite) { db, _ throws in
-            #expect(try db.scalar("SELECT tidemark_md5('')") == "d41d8cd98f00b204e9800998ecf8427e")
-            #expect(try db.scalar("SELECT tidemark_md5('abc')") == "900150983cd24fb0d6963f7d28e17f72")
-            #expect(try db.scalar("SELECT tidemark_md5('The quick brown fox jumps over the lazy dog')")
-                == "9e107d9d372bb6826bd81d3542a419d6")
-            #expect(try db.scalar("SELECT tidemark_md5(?1)", [.text(String(repeating: "é", count: 100))]) != nil)
-            #expect(try db.scalar("SELECT tidemark_md5(NULL)") == .null)
-        }
-    }
+    /// PostgreSQL 15's `hashtextextended(t, 0)` of these texts: lengths 0 to 13 (every tail length of the 12-byte
+    /// blocks), quotes, multi-byte UTF-8 and a long text.
+    static let referenceHashes: [(String, Int64)] = [
+        ("", -6_939_563_903_564_495_251), ("a", 3_591_986_179_850_072_241), ("ab", 2_833_316_173_711_343_549),
+        ("abc", -6_747_756_470_228_489_321), ("abcd", -1_038_429_303_365_892_052), ("abcde", 3_076_356_108_696_143_428),
+        ("abcdefg", -6_158_032_784_613_548_338), ("abcdefgh", -8_882_191_227_074_733_005),
+        ("abcdefghi", -3_278_210_106_038_014_113), ("abcdefghij", -3_183_301_415_634_409_076),
+        ("abcdefghijk", 3_112_909_444_737_856_467), ("abcdefghijkl", -7_556_637_188_122_330_412),
+        ("abcdefghijklm", 8_871_624_171_452_417_744),
+        ("(1,2,\"it's \"\"q\"\"\",2025-10-11 23:10:58.906547,,t)", -9_115_138_922_945_991_501),
+        ("ünïcødé ✓ 日本語", 7_956_749_263_212_953_577), (String(repeating: "xyz", count: 41), -8_949_961_708_289_634_876),
+    ]
 
-    /// Messages ending just before, on and after the 64-byte block and the 56-byte padding boundaries.
-    @Test(arguments: [
-        (55, "04364420e25c512fd958a70738aa8f72"), (56, "668a72d5ba17f08e62dabcafad6db14b"),
-        (57, "693037871c4a9d3d8685018905cb530a"), (63, "7dc2ca208106a2f703567bdff99d8981"),
-        (64, "c1bb4f81d892b2d57947682aeb252456"), (65, "1bc932052302d074bdec39795fe00cf6"),
-        (119, "ab347a5f68c8a443cfcddc633f12c24f"), (120, "fb98667f98096de92620b64f46e1c5b5"),
-        (128, "d69cb61a6ee87200676eb0d4b90edbcb"), (1000, "398533d48111e9f664b1f64cb10c4b63"),
-    ])
-    func `SQLite's md5 is right at every block boundary`(length: Int, digest: String) throws {
+    @Test func `the text hash is PostgreSQL's, on SQLite and in Swift`() throws {
         try TestDatabases.withConnection(.sqlite) { db, _ throws in
-            #expect(try db.scalar("SELECT tidemark_md5(?1)", [.text(String(repeating: "x", count: length))]) == .text(digest))
+            for (text, hash) in Self.referenceHashes {
+                #expect(TextHash.hash(text) == hash, "\(text)")
+                #expect(try db.scalar("SELECT tidemark_text_hash(?1)", [.text(text)]) == .integer(hash), "\(text)")
+            }
+            #expect(try db.scalar("SELECT tidemark_text_hash(NULL)") == .null)
+        }
+        try TestDatabases.withConnection(.postgres) { db, _ throws in
+            for (text, hash) in Self.referenceHashes {
+                #expect(try db.scalar("SELECT hashtextextended($1::text COLLATE \"C\", 0)", [.text(text)]) == .integer(hash))
+            }
+            try CanonicalRow.checkHashAgreement(db, table: "canon")
         }
     }
 }

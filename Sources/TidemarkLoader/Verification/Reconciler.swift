@@ -46,7 +46,10 @@ struct Reconciler {
 
     func run() throws -> ReconcileOutcome {
         try session.usage.measure("Reconciler.run") {
-            try source.readSnapshot {
+            if source.engine != target.engine {
+                for db in [source, target] { try CanonicalRow.checkHashAgreement(db, table: plan.table) }
+            }
+            return try source.readSnapshot {
                 var reconciler = self
                 reconciler.targetInfo = try targetColumns()
                 reconciler.excluded = try unchangedRejections()
@@ -204,15 +207,14 @@ struct Reconciler {
 
     /// (key, row hash) lists of both sides of a leaf, compared.
     private func compareLeaf(_ range: KeyRange) throws -> LeafDifference {
-        func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: String] {
-            let md5 = CanonicalRow.md5(columns, engine: db.engine)
+        func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: Value] {
             var builder = SQLBuilder(engine: db.engine)
-            var sql = "SELECT \(quoteIdentifier(key)), \(md5) FROM \(table.quoted)"
+            var sql = "SELECT \(quoteIdentifier(key)), \(CanonicalRow.hash(columns, engine: db.engine)) FROM \(table.quoted)"
             if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluded, key: key)]) {
                 sql += " WHERE " + builder.render(condition)
             }
-            var result: [Value: String] = [:]
-            for row in try db.query(sql, builder.parameters) { result[row[0]] = row[1].string ?? "" }
+            var result: [Value: Value] = [:]
+            for row in try db.query(sql, builder.parameters) { result[row[0]] = row[1] }
             return result
         }
         let left = try hashes(source, plan.source, plan.columns)

@@ -25,19 +25,31 @@ enum CanonicalRow {
         }.joined(separator: ", ") + ")::text"
     }
 
-    /// The first 56 bits of the row's MD5 as an integer; summed as two 28-bit halves, so sums cannot overflow.
+    /// The row's 64-bit hash: PostgreSQL's `hashtextextended` of the canonical text (byte-wise, hence `COLLATE
+    /// "C"`), rebuilt in SQLite by `tidemark_row_hash`. Leaves compare rows by it.
     static func hash(_ columns: [ColumnInfo], engine: Engine) -> String {
         switch engine {
         case .sqlite: return "tidemark_row_hash(\(sqliteArguments(columns)))"
-        case .postgres: return "('x' || substr(md5(\(postgresRow(columns))), 1, 14))::bit(56)::bigint"
+        case .postgres: return "hashtextextended(\(postgresRow(columns)) COLLATE \"C\", 0)"
         }
     }
 
-    /// The row's MD5 in hex (for comparing leaves row by row).
-    static func md5(_ columns: [ColumnInfo], engine: Engine) -> String {
-        switch engine {
-        case .sqlite: return "tidemark_row_md5(\(sqliteArguments(columns)))"
-        case .postgres: return "md5(\(postgresRow(columns)))"
+    /// The hash's top 56 bits as a non-negative integer, for range sums: summed as two 28-bit halves, so sums
+    /// cannot overflow. The same arithmetic on both engines.
+    static func summand(_ columns: [ColumnInfo], engine: Engine) -> String {
+        "((\(hash(columns, engine: engine)) >> 8) & 72057594037927935)"
+    }
+
+    /// A server reads text in its own byte order when it hashes; SQLite's twin reads it little-endian. Checked
+    /// once per verification, so a server that hashes otherwise is an error, not a table that never verifies.
+    static func checkHashAgreement(_ db: any Connection, table: String) throws {
+        guard db.engine == .postgres else { return }
+        let probe = "tidemark (1,\"a b\",2025-10-11 23:10:58.906547)"
+        let server = try db.scalar("SELECT hashtextextended($1::text COLLATE \"C\", 0)", [.text(probe)])
+        guard server == .integer(TextHash.hash(probe)) else {
+            throw LoadError(table: table, "this PostgreSQL server hashes text in another byte order than Tidemark "
+                + "does for SQLite, so row checksums cannot be compared across the two; set `verify: off` for the table "
+                + "or use the hybrid policy")
         }
     }
 
@@ -70,7 +82,7 @@ struct RangeChecksum: Sendable, Equatable {
     static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String,
                         range: KeyRange, excluding: [Value] = []) throws -> RangeChecksum {
         var builder = SQLBuilder(engine: db.engine)
-        var inner = "SELECT \(CanonicalRow.hash(columns, engine: db.engine)) AS h FROM \(table.quoted)"
+        var inner = "SELECT \(CanonicalRow.summand(columns, engine: db.engine)) AS h FROM \(table.quoted)"
         if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluding, key: key)]) {
             inner += " WHERE " + builder.render(condition)
         }
@@ -88,7 +100,7 @@ struct RangeChecksum: Sendable, Equatable {
         var builder = SQLBuilder(engine: db.engine)
         let k = quoteIdentifier(key)
         var inner = "SELECT (\(k) - \(builder.bind(.integer(lower)))) / \(builder.bind(.integer(width))) AS b, "
-            + "\(CanonicalRow.hash(columns, engine: db.engine)) AS h FROM \(table.quoted)"
+            + "\(CanonicalRow.summand(columns, engine: db.engine)) AS h FROM \(table.quoted)"
         if let condition = excludingKeys(excluding, key: key) { inner += " WHERE " + builder.render(condition) }
         let sql = "SELECT b, count(*), \(sums) FROM (\(inner)) AS rows GROUP BY b"
         var result: [Int64: RangeChecksum] = [:]
