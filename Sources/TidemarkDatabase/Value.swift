@@ -281,6 +281,13 @@ public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     public var description: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(26)
+        append(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DD HH:MM:SS`, then `.ffffff` when there is a fraction — with its trailing zeros as
+    /// `description` prints it, or without them as PostgreSQL prints a timestamp.
+    public func append(to bytes: inout [UInt8], trimmingFractionZeros: Bool = false) {
         appendDigits(&bytes, date.year, 4)
         bytes.append(UInt8(ascii: "-"))
         appendDigits(&bytes, date.month, 2)
@@ -295,8 +302,10 @@ public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         if microsecond != 0 {
             bytes.append(UInt8(ascii: "."))
             appendDigits(&bytes, microsecond, 6)
+            if trimmingFractionZeros {
+                while bytes.last == UInt8(ascii: "0") { bytes.removeLast() }
+            }
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func < (a: LocalTimestamp, b: LocalTimestamp) -> Bool {

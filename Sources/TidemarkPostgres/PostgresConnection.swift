@@ -1,4 +1,5 @@
 internal import CLibPQ
+import Foundation
 import TidemarkDatabase
 
 #if canImport(Glibc)
@@ -14,6 +15,10 @@ public final class PostgresConnection: Connection {
     public var engine: Engine { .postgres }
     private let nesting = TransactionNesting()
     private var preparedCount = 0
+    /// Prepared statements released since the connection's last command. A statement may be released on any
+    /// thread (the last reference can sit in a closure another thread ran), but a connection must only be used by
+    /// one thread at a time, so its `DEALLOCATE` waits for the next command, sent by the thread using it.
+    fileprivate let released = ReleasedStatements()
 
     /// Connects with libpq keyword/value parameters; unset keywords come from PG* environment variables.
     public init(parameters: [ConnectionParameter]) throws {
@@ -56,6 +61,7 @@ public final class PostgresConnection: Connection {
 
     /// One round trip. Without parameters the text may hold several statements (`PQexec`).
     private func run(_ sql: String, _ parameters: [Value]) throws -> PostgresResult {
+        deallocateReleased()
         let raw: OpaquePointer?
         if parameters.isEmpty {
             raw = PQexec(handle, sql)
@@ -79,6 +85,7 @@ public final class PostgresConnection: Connection {
 
     public func stream(_ sql: String, _ parameters: [Value], batchSize: Int, _ body: ([Row]) throws -> Void) throws {
         precondition(batchSize > 0, "batchSize must be positive")
+        deallocateReleased()
         let sent = withParameters(parameters) { n, types, values, lengths, formats in
             PQsendQueryParams(handle, sql, n, types, values, lengths, formats, 0)
         }
@@ -128,7 +135,16 @@ public final class PostgresConnection: Connection {
         _ = PQcancel(cancel, &buffer, Int32(buffer.count))
     }
 
+    /// Sends the `DEALLOCATE`s of statements released since the last command. A failure (say, inside a failed
+    /// transaction) only leaves the statement allocated until the session ends.
+    fileprivate func deallocateReleased() {
+        for name in released.takeAll() {
+            if let raw = PQexec(handle, "DEALLOCATE \(quoteIdentifier(name))") { PQclear(raw) }
+        }
+    }
+
     public func prepare(_ sql: String) throws -> any PreparedStatement {
+        deallocateReleased()
         preparedCount += 1
         return try PostgresStatement(connection: self, name: "tidemark_\(preparedCount)", sql: sql)
     }
@@ -158,6 +174,7 @@ public final class PostgresConnection: Connection {
     public func copyIn(into table: TableName, columns: [String],
                        _ produce: (_ put: ([UInt8]) throws -> Void) throws -> Void) throws -> Int {
         let sql = Self.copySQL(table, columns)
+        deallocateReleased()
         guard let start = PQexec(handle, sql) else { throw PostgresErrors.server(nil, connection: handle, sql: sql) }
         let started = PostgresResult(start)
         guard started.status == PGRES_COPY_IN else { throw PostgresErrors.server(start, connection: handle, sql: sql) }
@@ -267,9 +284,7 @@ final class PostgresStatement: PreparedStatement {
         _ = try connection.check(PQprepare(connection.handle, name, sql, 0, nil), sql: sql)
     }
 
-    deinit {
-        _ = try? connection.execute("DEALLOCATE \(quoteIdentifier(name))")
-    }
+    deinit { connection.released.add(name) }
 
     func execute(_ parameters: [Value]) throws -> Int {
         try run(parameters).affectedRows
@@ -281,9 +296,30 @@ final class PostgresStatement: PreparedStatement {
     }
 
     private func run(_ parameters: [Value]) throws -> PostgresResult {
+        connection.deallocateReleased()
         let raw = withParameters(parameters) { n, _, values, lengths, formats in
             PQexecPrepared(connection.handle, name, n, values, lengths, formats, 0)
         }
         return try connection.check(raw, sql: sql)
+    }
+}
+
+/// Names of released prepared statements, added from any thread, taken by the connection's own.
+final class ReleasedStatements: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [String] = []
+
+    func add(_ name: String) {
+        lock.lock()
+        names.append(name)
+        lock.unlock()
+    }
+
+    func takeAll() -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !names.isEmpty else { return [] }
+        defer { names.removeAll() }
+        return names
     }
 }

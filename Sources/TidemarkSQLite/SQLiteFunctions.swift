@@ -60,7 +60,7 @@ enum SQLiteFunctions {
     /// row while verifying, so values are rendered straight from SQLite's buffers.
     private static func recordText(_ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>) -> [UInt8]? {
         guard count >= 1, let kindsValue = arguments[0], !isNull(kindsValue) else { return nil }
-        let kinds = Array(text(kindsValue))
+        let kinds = text(kindsValue)  // valid through the call: the kinds value is not read again
         guard kinds.count == Int(count) - 1 else { return nil }
         var out: [UInt8] = [UInt8(ascii: "(")]
         out.reserveCapacity(512)
@@ -136,11 +136,7 @@ enum SQLiteFunctions {
     /// for its space.
     private static func appendTimestamp(_ timestamp: LocalTimestamp, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var rendered = Array(timestamp.description.utf8)  // `.ffffff` when there is a fraction
-        if rendered.count > 19 {
-            while rendered.last == UInt8(ascii: "0") { rendered.removeLast() }
-        }
-        out.append(contentsOf: rendered)
+        timestamp.append(to: &out, trimmingFractionZeros: true)
         out.append(UInt8(ascii: "\""))
     }
 

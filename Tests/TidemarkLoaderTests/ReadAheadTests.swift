@@ -49,6 +49,20 @@ import TidemarkDatabase
         #expect(throws: Stop.self) { _ = try inParallel(true, { () throws -> Int in throw Stop() }, { 1 }) }
         #expect(throws: Stop.self) { _ = try inParallel(true, { 1 }, { () throws -> Int in throw Stop() }) }
     }
+
+    /// What the read closure captured is released on the caller's thread: the reading thread lets go of it before
+    /// reporting the end. (A prepared statement released on the reading thread once ran its DEALLOCATE there
+    /// while the caller used the same connection again.)
+    @Test func `what the reader captured is released on the caller's thread`() throws {
+        let releasedOnCaller = Log()
+        for _ in 0..<50 {
+            let caller = Thread.current
+            let tracer = Tracer { releasedOnCaller.append(Thread.current == caller ? 1 : 0) }
+            try ReadAhead.run(read: { [tracer] emit in try emit(Self.batch(tracer.id)) }, write: { _ in })
+            let (_, _) = try inParallel(true, { [tracer] in tracer.id }, { 0 })
+        }
+        #expect(releasedOnCaller.values == Array(repeating: 1, count: 50))
+    }
 }
 
 /// Numbers appended from either thread.
@@ -67,4 +81,12 @@ private final class Log: @unchecked Sendable {
         defer { lock.unlock() }
         return items
     }
+}
+
+/// Reports the thread it is released on.
+private final class Tracer: @unchecked Sendable {
+    let id = 7
+    private let released: () -> Void
+    init(released: @escaping () -> Void) { self.released = released }
+    deinit { released() }
 }

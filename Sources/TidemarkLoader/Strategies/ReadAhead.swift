@@ -7,19 +7,16 @@ import TidemarkDatabase
 /// read, so the checkpoint after each one is exactly what it would be without the thread.
 ///
 /// While it runs, only the reading thread uses the source connection and only the caller's thread the target:
-/// callers must not pass the same connection for both (`LoadSession.canReadAhead`).
+/// callers must not pass the same connection for both (`LoadSession.canReadAhead`). The reading thread lets go of
+/// `read` before it reports the end, so nothing `read` holds can be released on that thread after this returns.
 enum ReadAhead {
     static func run(depth: Int = 1, read: @escaping (_ emit: ([Row]) throws -> Void) throws -> Void,
                     write: ([Row]) throws -> Void) throws {
         let handoff = Handoff(depth: depth)
-        let reader = UncheckedBox(read)
+        let reader = HandedOver(read)
         let thread = Thread {
-            do {
-                try reader.value { try handoff.put($0) }
-                handoff.finish(nil)
-            } catch {
-                handoff.finish(error)
-            }
+            let result = Result { try reader.take()? { try handoff.put($0) } }
+            handoff.finish(result.failure)
         }
         thread.start()
         // On a write error the reader is told to stop (its next hand-over throws) and is waited for, so the
@@ -94,9 +91,9 @@ enum ReadAhead {
 func inParallel<A, B>(_ parallel: Bool, _ first: @escaping () throws -> A, _ second: () throws -> B) throws -> (A, B) {
     guard parallel else { return (try first(), try second()) }
     let outcome = ThreadOutcome<A>()
-    let work = UncheckedBox(first)
+    let work = HandedOver(first)
     Thread {
-        outcome.result = Result { try work.value() }
+        outcome.result = Result { try work.take()!() }  // `first` is released here, before the signal
         outcome.done.signal()
     }.start()
     let secondResult = Result { try second() }
@@ -110,8 +107,22 @@ private final class ThreadOutcome<A>: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
 }
 
-/// A value handed to another thread, which the caller does not touch meanwhile.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
+/// A closure handed to another thread, which takes it out once: when the thread's work ends, the closure (and
+/// any connection or statement it captured) is released there and then, not whenever the thread object goes —
+/// possibly after the caller, believing the work done, used the same connection again.
+final class HandedOver<T>: @unchecked Sendable {
+    private var value: T?
     init(_ value: T) { self.value = value }
+
+    func take() -> T? {
+        defer { value = nil }
+        return value
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
 }
