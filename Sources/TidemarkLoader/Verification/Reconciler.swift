@@ -140,13 +140,14 @@ struct Reconciler {
             return s == (try checksum(target, plan.target, whole)) ? nil : ([whole], s.count)
         }
         let width = max(1, (high - low) / Self.buckets + 1)
+        let count = (high - low) / width + 1
         // Both sides at once when they are different connections: each engine scans its own table.
         let (left, right) = try inParallel(source !== target, { [source, plan, key, excluded] in
             try RangeChecksum.buckets(source, table: plan.source, columns: plan.columns, key: key, lower: low,
-                                      width: width, excluding: excluded)
+                                      width: width, count: count, excluding: excluded)
         }, { [target, plan, key, excluded, targetInfo] in
             try RangeChecksum.buckets(target, table: plan.target, columns: targetInfo, key: key, lower: low,
-                                      width: width, excluding: excluded)
+                                      width: width, count: count, excluding: excluded)
         })
         guard left != right else { return nil }
         var leaves: [KeyRange] = []
