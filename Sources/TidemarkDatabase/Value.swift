@@ -326,20 +326,18 @@ private func digits(_ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ count: Int
 }
 
 /// Appends `n` zero-padded to at least `width` digits (n ≥ 0).
+/// `n` (≥ 0) in decimal, zero-padded to `width` digits. On the hot path of every timestamp and date rendered
+/// (COPY text, row checksums), hence one division per digit and no intermediate storage.
 private func appendDigits(_ bytes: inout [UInt8], _ n: Int, _ width: Int) {
+    var divisor = 1
     var count = 1
-    var power = 10
-    while power <= n, count < 19 {
+    while count < width || n / divisor >= 10 {
+        divisor &*= 10
         count += 1
-        power &*= 10
     }
-    for _ in count..<max(width, count) { bytes.append(48) }
-    let start = bytes.count
-    bytes.append(contentsOf: repeatElement(48, count: count))
-    var v = n
-    for i in stride(from: start + count - 1, through: start, by: -1) {
-        bytes[i] = UInt8(48 + v % 10)
-        v /= 10
+    while divisor > 0 {
+        bytes.append(UInt8(truncatingIfNeeded: 48 + (n / divisor) % 10))
+        divisor /= 10
     }
 }
 
