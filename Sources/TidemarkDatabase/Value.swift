@@ -325,7 +325,6 @@ private func digits(_ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ count: Int
     return value
 }
 
-/// Appends `n` zero-padded to at least `width` digits (n ≥ 0).
 /// `n` (≥ 0) in decimal, zero-padded to `width` digits. On the hot path of every timestamp and date rendered
 /// (COPY text, row checksums), hence one division per digit and no intermediate storage.
 private func appendDigits(_ bytes: inout [UInt8], _ n: Int, _ width: Int) {
