@@ -104,7 +104,7 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "TidemarkLoaderTests",
-            dependencies: ["TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkTestSupport"],
+            dependencies: ["TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkSimulator", "TidemarkTestSupport"],
             swiftSettings: settings),
         .testTarget(
             name: "TidemarkSimulatorTests",

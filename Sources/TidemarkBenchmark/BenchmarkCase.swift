@@ -162,7 +162,7 @@ extension BenchmarkCase {
 
     /// The table as the loader would create it in the target, without rows.
     private func createEmpty(_ fixture: FixtureTable, on connection: any Connection) throws {
-        if let schema = target.schema { try connection.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))") }
+        try connection.createSchemaIfMissing(target.schema)
         try connection.createTable(TableSchema(name: target.table, columns: fixture.schema.columns,
                                                primaryKey: fixture.schema.primaryKey))
     }

@@ -3,7 +3,12 @@
 /// Connections are not thread-safe: use one per task (the parallel strategy opens one per worker).
 /// Values are always bound as parameters (placeholders from ``Engine/placeholder(_:)``), never spliced into SQL.
 public protocol Connection: AnyObject {
-    var engine: Engine { get }
+    /// The engine's SQL spellings (see ``SQLDialect``).
+    var dialect: any SQLDialect { get }
+
+    /// Identifies the database session behind this object: two connections with the same session must not be
+    /// used from two threads at once. A decorator reports the session of the connection it wraps.
+    var sessionID: ObjectIdentifier { get }
 
     /// Runs one statement and returns the number of rows it changed.
     @discardableResult
@@ -58,6 +63,10 @@ public protocol PreparedStatement: AnyObject {
 }
 
 extension Connection {
+    public var engine: Engine { dialect.engine }
+
+    public var sessionID: ObjectIdentifier { ObjectIdentifier(self) }
+
     @discardableResult
     public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
 
@@ -70,7 +79,12 @@ extension Connection {
 
     /// Creates the table when it does not exist.
     public func createTable(_ schema: TableSchema) throws {
-        try execute(schema.createStatement(for: engine))
+        try execute(schema.createStatement(dialect))
+    }
+
+    /// Creates the schema when the engine has schemas and it does not exist yet.
+    public func createSchemaIfMissing(_ schema: String?) throws {
+        if let schema, let sql = dialect.createSchema(schema) { try execute(sql) }
     }
 
     /// True when the table exists.

@@ -1,8 +1,7 @@
 /// The portable column types: what Tidemark creates in a target, whichever engine it is.
 ///
-/// Every source column is mapped onto one of these (see ``ColumnType/init(declaredType:engine:)``); the mapping
-/// to DDL is per engine. SQLite has no exact decimal storage, so `numeric(p,s)` becomes a text-affinity column
-/// (`DECIMAL_TEXT(p,s)`) holding the exact digits instead of a float.
+/// Every source column is mapped onto one of these (see ``ColumnType/init(declaredType:engine:)``); each
+/// driver's ``SQLDialect/ddl(_:)`` spells them for its engine.
 public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
     case bigint
     case integer
@@ -15,29 +14,6 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
     case date
     case timestamp
     case bytes
-
-    /// The column's type in a CREATE TABLE for the given engine.
-    public func ddl(for engine: Engine) -> String {
-        switch (self, engine) {
-        case (.bigint, _): return "BIGINT"
-        case (.integer, _): return "INTEGER"
-        case (.smallint, _): return "SMALLINT"
-        case (.boolean, _): return "BOOLEAN"
-        case (.numeric(0, _), .postgres): return "NUMERIC"
-        case (.numeric(0, _), .sqlite): return "DECIMAL_TEXT"
-        case (.numeric(let p, let s), .postgres): return "NUMERIC(\(p),\(s))"
-        case (.numeric(let p, let s), .sqlite): return "DECIMAL_TEXT(\(p),\(s))"
-        case (.double, .postgres): return "DOUBLE PRECISION"
-        case (.double, .sqlite): return "DOUBLE"
-        case (.text, _): return "TEXT"
-        case (.varchar(let n), _): return "VARCHAR(\(n))"
-        case (.date, _): return "DATE"
-        case (.timestamp, .postgres): return "TIMESTAMP(6) WITHOUT TIME ZONE"
-        case (.timestamp, .sqlite): return "TIMESTAMP"
-        case (.bytes, .postgres): return "BYTEA"
-        case (.bytes, .sqlite): return "BLOB"
-        }
-    }
 
     public var description: String {
         switch self {
@@ -132,10 +108,10 @@ public struct TableSchema: Sendable, Hashable {
         self.primaryKey = primaryKey
     }
 
-    /// `CREATE TABLE IF NOT EXISTS …` for the engine.
-    public func createStatement(for engine: Engine) -> String {
+    /// `CREATE TABLE IF NOT EXISTS …` in the dialect.
+    public func createStatement(_ dialect: any SQLDialect) -> String {
         var parts = columns.map { column in
-            quoteIdentifier(column.name) + " " + column.type.ddl(for: engine) + (column.isNullable ? "" : " NOT NULL")
+            quoteIdentifier(column.name) + " " + dialect.ddl(column.type) + (column.isNullable ? "" : " NOT NULL")
         }
         if !primaryKey.isEmpty { parts.append("PRIMARY KEY (" + quoteIdentifiers(primaryKey) + ")") }
         return "CREATE TABLE IF NOT EXISTS \(name.quoted) (" + parts.joined(separator: ", ") + ")"

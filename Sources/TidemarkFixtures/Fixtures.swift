@@ -40,18 +40,8 @@ public enum Fixtures {
     /// SQLite has no schemas, so there the table is always created unqualified. The table must not already hold
     /// rows with the fixture's keys: the insert is all-or-nothing.
     public static func install(_ table: FixtureTable, into db: any Connection, schema: String? = nil) throws {
-        let name: TableName
-        switch db.engine {
-        case .sqlite:
-            name = TableName(table.schema.name.name)
-        case .postgres:
-            name = TableName(table.schema.name.name, schema: schema ?? table.schema.name.schema)
-            if let qualifier = name.schema,
-                try db.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [.text(qualifier)]).isEmpty
-            {
-                try db.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(qualifier))")
-            }
-        }
+        let name = db.dialect.table(table.schema.name.name, schema: schema ?? table.schema.name.schema)
+        try db.createSchemaIfMissing(name.schema)
         try db.createTable(TableSchema(name: name, columns: table.schema.columns, primaryKey: table.schema.primaryKey))
         let inserted = try db.bulkInsert(into: name, columns: table.columnNames, rows: table.rows())
         guard inserted == table.rowCount else {

@@ -12,7 +12,7 @@ import Glibc
 /// server's defaults are.
 public final class PostgresConnection: Connection {
     let handle: OpaquePointer
-    public var engine: Engine { .postgres }
+    public var dialect: any SQLDialect { PostgresDialect() }
     private let nesting = TransactionNesting()
     private var preparedCount = 0
     /// Prepared statements released since the connection's last command. A statement may be released on any

@@ -45,14 +45,14 @@ func withParameters<R>(
             types.append(0)
             lengths.append(0)
             formats.append(0)
-        case .integer(let v): append(String(v).utf8, oid: 20, binary: false)
-        case .double(let v): append(postgresText(v).utf8, oid: 701, binary: false)
-        case .decimal(let d): append(d.description.utf8, oid: 1700, binary: false)
         case .text(let s): append(s.utf8, oid: 0, binary: false)
         case .bytes(let b): append(b, oid: 17, binary: true)
-        case .boolean(let b): append((b ? "t" : "f").utf8, oid: 16, binary: false)
-        case .date(let d): append(d.description.utf8, oid: 1082, binary: false)
-        case .timestamp(let t): append(t.description.utf8, oid: 1114, binary: false)
+        case .integer: append(PostgresText.plain(value), oid: 20, binary: false)
+        case .double: append(PostgresText.plain(value), oid: 701, binary: false)
+        case .decimal: append(PostgresText.plain(value), oid: 1700, binary: false)
+        case .boolean: append(PostgresText.plain(value), oid: 16, binary: false)
+        case .date: append(PostgresText.plain(value), oid: 1082, binary: false)
+        case .timestamp: append(PostgresText.plain(value), oid: 1114, binary: false)
         }
     }
     return try types.withUnsafeBufferPointer { t in
@@ -64,11 +64,4 @@ func withParameters<R>(
             }
         }
     }
-}
-
-/// A double as PostgreSQL's float8 input reads it back exactly.
-func postgresText(_ v: Double) -> String {
-    if v.isNaN { return "NaN" }
-    if v.isInfinite { return v < 0 ? "-Infinity" : "Infinity" }
-    return String(v)
 }

@@ -7,7 +7,7 @@ import TidemarkDatabase
 public final class SQLiteConnection: Connection {
     let handle: OpaquePointer
     public let path: String
-    public var engine: Engine { .sqlite }
+    public var dialect: any SQLDialect { SQLiteDialect() }
     private let nesting = TransactionNesting()
     private var cache: [String: SQLiteStatement] = [:]
     private static let cacheLimit = 128
@@ -100,7 +100,7 @@ public final class SQLiteConnection: Connection {
     // MARK: - Bulk insert
 
     public func bulkInsert(into table: TableName, columns: [String], rows: some Sequence<[Value]>) throws -> Int {
-        let placeholders = (1...max(columns.count, 1)).map { engine.placeholder($0) }.joined(separator: ", ")
+        let placeholders = (1...max(columns.count, 1)).map { Engine.sqlite.placeholder($0) }.joined(separator: ", ")
         let sql = "INSERT INTO \(table.quoted) (\(quoteIdentifiers(columns))) VALUES (\(placeholders))"
         let statement = try SQLiteStatement(connection: self, sql: sql, persistent: true)
         return try transaction {

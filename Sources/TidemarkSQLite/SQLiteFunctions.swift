@@ -6,7 +6,7 @@ import TidemarkDatabase
 ///
 /// - `tidemark_text_hash(text)`: PostgreSQL's `hashtextextended(text, 0)` (see `TextHash`).
 /// - `tidemark_row_text(kinds, v1, …, vn)`: the row as PostgreSQL's `ROW(v1, …, vn)::text` spells it (see
-///   `CanonicalRow`); `kinds` has one letter per value: i b d f x D T t. `tidemark_row_hash` takes the same
+///   `SQLiteDialect`); `kinds` has one ``RowTextKind`` letter per value. `tidemark_row_hash` takes the same
 ///   arguments and returns the text's `tidemark_text_hash`, in one call.
 /// - `tidemark_timestamp_micros(text)`: a stored timestamp as microseconds since 1970, like
 ///   `(extract(epoch from ts) * 1000000)::bigint`; text that is not a timestamp stays as it is.
@@ -67,16 +67,16 @@ enum SQLiteFunctions {
         for (index, kind) in kinds.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             guard let value = arguments[index + 1], !isNull(value) else { continue }
-            switch kind {
-            case UInt8(ascii: "i") where sqlite3_value_type(value) == SQLITE_INTEGER:
+            switch RowTextKind(rawValue: kind) {
+            case .integer where sqlite3_value_type(value) == SQLITE_INTEGER:
                 appendDecimal(sqlite3_value_int64(value), to: &out)
-            case UInt8(ascii: "b"):
+            case .boolean:
                 out.append(sqlite3_value_double(value) != 0 ? UInt8(ascii: "t") : UInt8(ascii: "f"))
-            case UInt8(ascii: "f"):
+            case .double:
                 let number = sqlite3_value_double(value)
                 let bits = (number == 0 ? 0.0 : number).bitPattern  // -0.0 counts as 0.0
                 for shift in stride(from: 60, through: 0, by: -4) { out.append(hexDigits[Int((bits >> UInt64(shift)) & 0xf)]) }
-            case UInt8(ascii: "x"):
+            case .bytes:
                 // bytea's hex output `\x…`, quoted for its backslash, which is doubled.
                 out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
                 let length = Int(sqlite3_value_bytes(value))
@@ -87,7 +87,7 @@ enum SQLiteFunctions {
                     }
                 }
                 out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "T"):
+            case .timestamp:
                 let stored = text(value)
                 if let timestamp = LocalTimestamp.parse(stored.assumingMemoryBound(to: UInt8.self)) {
                     appendTimestamp(timestamp, to: &out)

@@ -154,6 +154,7 @@ struct PlanReport: Encodable {
     let full_load_reason: String?
     let cursor: String
     let predicate: [String]
+    let schema_changes: [String]
     let warnings: [String]
 
     init(_ plan: TablePlan) {
@@ -165,6 +166,7 @@ struct PlanReport: Encodable {
         full_load_reason = plan.fullLoadReason
         cursor = plan.storedCursor.description
         predicate = plan.describeReads()
+        schema_changes = plan.schemaChanges.map(\.description)
         warnings = plan.warnings
     }
 
@@ -173,6 +175,7 @@ struct PlanReport: Encodable {
         var lines = ["\(table): \(strategy) loading, policy \(policy), cursor mode \(mode)",
                      "  cursor: \(cursor)" + (full_load ? " (full load: \(full_load_reason ?? ""))" : "")]
         lines += predicate.map { "  read: \($0)" }
+        lines += schema_changes.map { "  would \($0)" }
         lines += warnings.map { "  warning: \($0)" }
         return lines.joined(separator: "\n")
     }

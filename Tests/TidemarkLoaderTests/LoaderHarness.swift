@@ -5,6 +5,7 @@ import TidemarkConfig
 import TidemarkDrivers
 import TidemarkFixtures
 import TidemarkLoader
+import TidemarkSimulator
 import TidemarkTestSupport
 
 /// A source engine and a target engine.
@@ -60,14 +61,16 @@ struct LoadBench {
         options.policy = policy
         options.forceFull = full
         options.batchSize = batchSize
-        options.failInsideCommit = failInsideCommit
         options.sourceSchema = sourceSchema ?? "public"
         options.targetSchema = targetSchema ?? "raw"
         let sourceURL = self.sourceURL
         let targetURL = self.targetURL
+        // A fault fails the n-th target transaction of the load, counted over the parallel workers too.
+        let faults = FaultPlan(failingTransaction: failInsideCommit)
         let loader = TableLoader(
-            source: source, target: target, sourceFactory: { try openConnection(sourceURL) },
-            targetFactory: { try openConnection(targetURL) }, options: options,
+            source: source, target: FaultInjectingConnection(target, plan: faults),
+            sourceFactory: { try openConnection(sourceURL) },
+            targetFactory: { FaultInjectingConnection(try openConnection(targetURL), plan: faults) }, options: options,
             logger: Logger(label: "tidemark-test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return loader.load(config)
     }

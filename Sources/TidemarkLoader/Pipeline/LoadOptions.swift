@@ -4,7 +4,7 @@ import TidemarkDatabase
 /// Opens one more connection to the same database (the parallel strategy's workers use these).
 public typealias ConnectionFactory = @Sendable () throws -> any Connection
 
-/// Run-wide settings: the command line's overrides and the hooks tests and the simulator use.
+/// Run-wide settings: the command line's overrides and the hooks the simulator uses.
 public struct LoadOptions: Sendable {
     public var strategy: StrategyChoice?
     public var policy: PolicyKind?
@@ -17,9 +17,6 @@ public struct LoadOptions: Sendable {
     public var parallelWorkers = 4
     /// Identifies this run in `method_usage.json`.
     public var runID: String
-    /// Fault injection for tests and the simulator: fail inside the n-th commit (1-based) of each table load,
-    /// after its rows were written and before it commits, so the rollback path is exercised.
-    public var failInsideCommit: Int?
     /// Shifts the wall clock `_loaded_at` records (the simulator's clock-skew step); cursors never read it.
     public var clockSkewSeconds = 0
     /// Bisection and repair settings of the `reconcile` policy.
@@ -32,10 +29,4 @@ public struct LoadOptions: Sendable {
     public static func newRunID() -> String {
         LoadStatusTable.now().description.replacingOccurrences(of: " ", with: "T")
     }
-}
-
-/// The error the fault plan raises.
-public struct InjectedFault: Error, CustomStringConvertible {
-    public let commit: Int
-    public var description: String { "injected fault inside commit \(commit)" }
 }

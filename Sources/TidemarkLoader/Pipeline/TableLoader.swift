@@ -81,13 +81,13 @@ public final class TableLoader {
     }
 
     private var trackingTable: LoadStatusTable {
-        LoadStatusTable(connection: target, schema: target.engine == .postgres ? options.targetSchema : nil)
+        LoadStatusTable(connection: target, schema: options.targetSchema)
     }
 
     /// The plan for a table, without writing anything (`--dry-run`).
     public func plan(_ config: TableConfig) throws -> TablePlan {
         let tracking = try trackingTable.connection.tableExists(trackingTable.table) ? trackingTable.read(config.name) : nil
-        return try Planner(source: source, target: target, options: options, dryRun: true).plan(config, tracking: tracking)
+        return try Planner(source: source, target: target, options: options).plan(config, tracking: tracking)
     }
 
     /// Loads one table. Never throws: a failure is in the result, the tracking row says `failed`, and its cursor
@@ -98,21 +98,25 @@ public final class TableLoader {
             table: config.name, strategy: "", policy: "", rows_loaded: 0, fallback: .none, fallback_reason: nil,
             rows_repaired: 0, rows_deleted: 0, verified: false, duration_s: 0, rows_read: 0, rows_rejected: 0, full_load: false,
             cursor_before: "none", cursor_after: "none", error: nil, warnings: [])
-        var session: LoadSession?
+        var checkpointer: Checkpointer?
         do {
             try usage.measure("TableLoader.load") {
-                try loadTable(config, into: &result, session: &session)
+                try loadTable(config, into: &result, checkpointer: &checkpointer)
             }
         } catch {
             result.error = String(describing: error)
             logger.error("Failed to load \(config.name): \(error)")
-            recordFailure(config.name, error: error)
+            do {
+                try Checkpointer.recordFailure(config.name, error: error, in: trackingTable, at: clock())
+            } catch {
+                logger.error("Could not record the failure of \(config.name) in etl_load_status: \(error)")
+            }
         }
-        if let session {
-            result.rows_loaded = session.rowsWritten
-            result.rows_read = session.rowsRead
-            result.rows_rejected = session.rowsRejected
-            result.cursor_after = session.cursor.description
+        if let checkpointer {
+            result.rows_loaded = checkpointer.rowsWritten
+            result.rows_read = checkpointer.rowsRead
+            result.rows_rejected = checkpointer.rowsRejected
+            result.cursor_after = checkpointer.cursor.description
         }
         result.duration_s = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if result.succeeded {
@@ -121,7 +125,8 @@ public final class TableLoader {
         return result
     }
 
-    private func loadTable(_ config: TableConfig, into result: inout LoadResult, session: inout LoadSession?) throws {
+    /// config → plan → schema changes → read, write, checkpoint → verify and repair → result.
+    private func loadTable(_ config: TableConfig, into result: inout LoadResult, checkpointer: inout Checkpointer?) throws {
         let tracking = trackingTable
         try tracking.ensureExists()
         let stored = try tracking.read(config.name)
@@ -134,25 +139,27 @@ public final class TableLoader {
         result.warnings = plan.warnings
         result.cursor_before = plan.storedCursor.description
         for warning in plan.warnings { logger.warning("\(config.name): \(warning)") }
-        let policy = Policies.make(plan.policy, settings: options.reconcile)
-        let strategy = Strategies.make(plan.strategy)
+        for change in plan.schemaChanges { try change.apply(on: target) }
 
-        let current = LoadSession(
-            plan: plan, source: source, target: target, sourceFactory: sourceFactory, targetFactory: targetFactory,
-            options: options, logger: logger, usage: usage,
-            trackingRow: stored ?? TrackingRow(tableName: config.name, rowsLoaded: 0))
-        session = current
-        try current.rejections.ensureExists()
-        current.hasRejections = !(try current.rejections.rejected(for: config.name)).isEmpty
+        let load = TableLoad(
+            plan: plan,
+            reader: SourceReader(plan: plan, source: source, factory: sourceFactory, usage: usage,
+                                 readsAhead: source.sessionID != target.sessionID),
+            writer: BatchWriter(plan: plan, target: target, factory: targetFactory, clock: clock),
+            checkpointer: Checkpointer(plan: plan, tracking: tracking, stored: stored, usage: usage, clock: clock),
+            options: options, logger: logger, usage: usage)
+        checkpointer = load.checkpointer
+        try load.writer.rejections.ensureExists()
+        load.writer.clearsRejections = !(try load.writer.rejections.rejected(for: config.name)).isEmpty
 
         logger.info("Using \(plan.strategy.rawValue) loading for \(config.name)")
         if let reason = plan.fullLoadReason { logger.info("Full load of \(config.name): \(reason)") }
-        try read(plan.phases(full: plan.isFullLoad), full: plan.isFullLoad, with: strategy, session: current)
+        let strategy = Strategies.make(plan.strategy)
+        try load.read(full: plan.isFullLoad, with: strategy)
 
+        let policy = Policies.make(plan.policy, settings: options.reconcile)
         let recovery = try usage.measure("Pipeline.recover") {
-            try policy.recover(current) {
-                try read(plan.phases(full: true), full: true, with: strategy, session: current)
-            }
+            try policy.recover(load, reload: FullReload(load: load, strategy: strategy))
         }
         result.fallback = recovery.fallback
         result.fallback_reason = recovery.reason
@@ -160,31 +167,11 @@ public final class TableLoader {
         result.rows_deleted = recovery.rowsDeleted
         result.verified = recovery.verified
 
-        try current.finish()
+        try load.checkpointer.finish()
     }
 
-    private func read(_ phases: [ReadPhase], full: Bool, with strategy: any LoadStrategy, session: LoadSession) throws {
-        session.beginRead(full: full)
-        for phase in phases {
-            let query = session.query(phase)
-            let shown = query.sql.range(of: " WHERE ").map { String(query.sql[$0.upperBound...]) } ?? "1=1"
-            logger.info("Where clause: \(shown)\(query.parameters.isEmpty ? "" : " \(query.parameters)")")
-        }
-        try usage.measure("\(type(of: strategy)).load") { try strategy.load(phases, session: session) }
-    }
-
-    /// Marks the table failed, keeping the committed cursor (the tracking row as the database holds it).
-    private func recordFailure(_ table: String, error: any Error) {
-        do {
-            let tracking = trackingTable
-            try tracking.ensureExists()
-            var row = try tracking.read(table) ?? TrackingRow(tableName: table, rowsLoaded: 0)
-            row.loadStatus = LoadStatus.failed.rawValue
-            row.lastError = String(String(describing: error).prefix(2000))
-            row.loadedAt = LoadStatusTable.now(skew: options.clockSkewSeconds)
-            try target.transaction { try tracking.write(row) }
-        } catch {
-            logger.error("Could not record the failure of \(table) in etl_load_status: \(error)")
-        }
+    /// The wall clock `_loaded_at` records, shifted by the simulator's clock skew; cursors never read it.
+    private var clock: @Sendable () -> LocalTimestamp {
+        { [skew = options.clockSkewSeconds] in LoadStatusTable.now(skew: skew) }
     }
 }

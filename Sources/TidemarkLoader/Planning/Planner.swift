@@ -14,19 +14,18 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(table): \(message)" }
 }
 
-/// Turns a table's config, the source's columns and the tracking row into a ``TablePlan``, and makes the target
-/// table match the source (created when missing, new columns added; never dropped).
+/// Turns a table's config, the source's columns, the target's table and the tracking row into a ``TablePlan``.
+/// It only reads: the changes the target needs (a table to create, columns to add) are part of the plan, and
+/// the pipeline applies them.
 struct Planner {
     let source: any Connection
     let target: any Connection
     let options: LoadOptions
-    /// Plan without writing anything: target DDL is only described in the warnings.
-    var dryRun = false
 
     func plan(_ config: TableConfig, tracking: TrackingRow?) throws -> TablePlan {
         let name = config.name
-        let sourceTable = TableName(name, schema: source.engine == .postgres ? options.sourceSchema : nil)
-        let targetTable = TableName(name, schema: target.engine == .postgres ? options.targetSchema : nil)
+        let sourceTable = source.dialect.table(name, schema: options.sourceSchema)
+        let targetTable = target.dialect.table(name, schema: options.targetSchema)
         var warnings: [String] = []
 
         let columns = try source.columns(of: sourceTable)
@@ -67,8 +66,7 @@ struct Planner {
             warnings.append("incremental columns other than the key that are not timestamps are not used as cursors")
         }
 
-        let sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable, dryRun: dryRun)
-            .apply()
+        let sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable).plan()
         warnings += sync.warnings
 
         // The stored cursor counts only if it belongs to the same columns (FM-26) and parses (FM-8).
@@ -109,7 +107,7 @@ struct Planner {
             policy: options.policy ?? config.policy ?? .reconcile,
             batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
             lookbackSeconds: config.lookbackSeconds ?? 0, verify: config.verify != .off, storedCursor: fullReason == nil ? cursor : .empty,
-            isFullLoad: fullReason != nil, fullLoadReason: fullReason, warnings: warnings)
+            isFullLoad: fullReason != nil, fullLoadReason: fullReason, schemaChanges: sync.changes, warnings: warnings)
     }
 
     /// The seed's routing by size (rows > 1M parallel; MB > 500 copy; > 200 chunked; > 50 streaming), unless
@@ -150,33 +148,26 @@ struct Planner {
     }
 }
 
-/// Makes the target table match the source's columns: create it when missing, add new columns. A table is
-/// never dropped to fix drift (FM-4); a removed column or a changed type is reported, not "fixed".
+/// What the target table needs to match the source's columns: created when missing, new columns added. A table
+/// is never dropped to fix drift (FM-4); a removed column or a changed type is reported, not "fixed".
 struct TargetSchemaSync {
     let source: [ColumnInfo]
     let key: [String]
     let target: any Connection
     let table: TableName
-    var dryRun = false
 
     struct Outcome {
+        var changes: [SchemaChange] = []
         var addedColumns: [String] = []
         var warnings: [String] = []
     }
 
-    func apply() throws -> Outcome {
+    func plan() throws -> Outcome {
         var outcome = Outcome()
         let existing = try target.columns(of: table)
         let definitions = source.map { ColumnDefinition($0.name, $0.type!, nullable: !key.contains($0.name)) }
         if existing.isEmpty {
-            if dryRun {
-                outcome.warnings.append("would create target table \(table)")
-                return outcome
-            }
-            if let schema = table.schema, target.engine == .postgres {
-                try target.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
-            }
-            try target.createTable(TableSchema(name: table, columns: definitions, primaryKey: key))
+            outcome.changes.append(.createTable(TableSchema(name: table, columns: definitions, primaryKey: key)))
             return outcome
         }
         let existingByName = Dictionary(existing.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -189,9 +180,7 @@ struct TargetSchemaSync {
         }
         for definition in definitions where existingByName[definition.name] == nil {
             outcome.addedColumns.append(definition.name)
-            if dryRun { continue }
-            try target.execute("ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(definition.name)) "
-                + definition.type.ddl(for: target.engine))
+            outcome.changes.append(.addColumn(table, definition))
         }
         let sourceNames = Set(source.map(\.name))
         for column in existing where !sourceNames.contains(column.name) {
@@ -212,5 +201,29 @@ struct TargetSchemaSync {
             }
         }
         return family(a) == family(b)
+    }
+}
+
+/// A change the target needs before a load, planned by the ``Planner`` and applied by the pipeline.
+public enum SchemaChange: Sendable, CustomStringConvertible {
+    case createTable(TableSchema)
+    case addColumn(TableName, ColumnDefinition)
+
+    func apply(on connection: any Connection) throws {
+        switch self {
+        case .createTable(let schema):
+            try connection.createSchemaIfMissing(schema.name.schema)
+            try connection.createTable(schema)
+        case .addColumn(let table, let column):
+            try connection.execute("ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(column.name)) "
+                + connection.dialect.ddl(column.type))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .createTable(let schema): return "create target table \(schema.name)"
+        case .addColumn(let table, let column): return "add column \(column.name) \(column.type) to \(table)"
+        }
     }
 }

@@ -41,6 +41,8 @@ public struct TablePlan: Sendable {
     public let isFullLoad: Bool
     /// Why the load is full, for logs and reports.
     public let fullLoadReason: String?
+    /// What the target table needs before the load (applied by the pipeline, only described by a dry run).
+    public let schemaChanges: [SchemaChange]
     public let warnings: [String]
 
     var columnNames: [String] { columns.map(\.name) }

@@ -11,11 +11,11 @@ struct RecoveryOutcome {
     var verified = false
 }
 
-/// The one place that decides what happens when the target is stale. Every strategy gets the same policy; a
-/// full reload runs through the same strategy and the same checkpoint (`reload`).
+/// The one place that decides what happens when the target is stale. Every strategy gets the same policy, and
+/// a policy that reloads goes through the one ``FullReload``.
 protocol RecoveryPolicy {
     static var kind: PolicyKind { get }
-    func recover(_ session: LoadSession, reload: () throws -> Void) throws -> RecoveryOutcome
+    func recover(_ load: TableLoad, reload: FullReload) throws -> RecoveryOutcome
 }
 
 enum Policies {
@@ -31,7 +31,7 @@ enum Policies {
 /// `none`: trust the tracking row, as the pipeline did before its fix. Exists so the harness can show the bug.
 struct TrustTrackingPolicy: RecoveryPolicy {
     static let kind = PolicyKind.none
-    func recover(_ session: LoadSession, reload: () throws -> Void) throws -> RecoveryOutcome { RecoveryOutcome() }
+    func recover(_ load: TableLoad, reload: FullReload) throws -> RecoveryOutcome { RecoveryOutcome() }
 }
 
 /// `hybrid`: the seed's HYBRID FIX, faithfully — when the incremental read returned no row and the target
@@ -40,45 +40,88 @@ struct TrustTrackingPolicy: RecoveryPolicy {
 struct HybridPolicy: RecoveryPolicy {
     static let kind = PolicyKind.hybrid
 
-    func recover(_ session: LoadSession, reload: () throws -> Void) throws -> RecoveryOutcome {
-        guard let reason = try needsUpdating(session) else { return RecoveryOutcome() }
-        let table = session.plan.table
-        session.logger.warning("Incremental query returned 0 rows for \(table), but analytics needs updating. Falling back to full load from replication.")
-        let before = session.rowsWritten
-        try reload()
-        session.logger.info("HYBRID FIX: Successfully loaded \(session.rowsWritten - before) rows for \(table) via full load fallback")
+    func recover(_ load: TableLoad, reload: FullReload) throws -> RecoveryOutcome {
+        guard let reason = try needsUpdating(load) else { return RecoveryOutcome() }
+        let table = load.plan.table
+        load.logger.warning("Incremental query returned 0 rows for \(table), but analytics needs updating. Falling back to full load from replication.")
+        let before = load.checkpointer.rowsWritten
+        try reload.upsertEverything()
+        load.logger.info("HYBRID FIX: Successfully loaded \(load.checkpointer.rowsWritten - before) rows for \(table) via full load fallback")
         return RecoveryOutcome(fallback: .full_reload, reason: reason)
     }
 
-    private func needsUpdating(_ session: LoadSession) throws -> String? {
-        guard !session.plan.isFullLoad, session.rowsRead == 0 else { return nil }
-        let sourceCount = try session.source.scalar("SELECT count(*) FROM \(session.plan.source.quoted)")?.int64 ?? 0
-        let targetCount = try session.writer.count()
+    private func needsUpdating(_ load: TableLoad) throws -> String? {
+        guard !load.plan.isFullLoad, load.checkpointer.rowsRead == 0 else { return nil }
+        let sourceCount = try load.reader.connection.scalar("SELECT count(*) FROM \(load.plan.source.quoted)")?.int64 ?? 0
+        let targetCount = try load.writer.table.count()
         if sourceCount > targetCount { return "source has \(sourceCount) rows, target \(targetCount)" }
-        if targetCount == 0, !session.plan.storedCursor.isEmpty { return "target is empty but tracking says it was loaded" }
+        if targetCount == 0, !load.plan.storedCursor.isEmpty { return "target is empty but tracking says it was loaded" }
         return nil
     }
 }
 
 /// `reconcile`: after every incremental phase, verify the target by range checksums and repair only what
-/// differs (or reload through staging and swap when most of it does). `verify: off` in tables.yml skips it.
+/// differs (or reload through staging when most of it does), all on one source snapshot; then derive the
+/// cursor from the verified source. `verify: off` in tables.yml skips it.
 struct ReconcilePolicy: RecoveryPolicy {
     static let kind = PolicyKind.reconcile
     let settings: ReconcileSettings
 
-    func recover(_ session: LoadSession, reload: () throws -> Void) throws -> RecoveryOutcome {
-        guard session.plan.verify else { return RecoveryOutcome() }
-        let table = session.plan.table
-        let found = try Reconciler(session: session, settings: settings).run()
-        guard found.differing > 0 else { return RecoveryOutcome(verified: true) }
-        let reason = "verification found \(found.missing) missing, \(found.changed) changed, \(found.extra) extra rows"
-        if found.swapped {
-            session.logger.warning("\(table): \(reason); reloaded through a staging table and swapped it in")
-            return RecoveryOutcome(fallback: .full_reload, reason: reason, rowsRepaired: found.missing + found.changed,
-                                   rowsDeleted: found.extra, verified: true)
+    func recover(_ load: TableLoad, reload: FullReload) throws -> RecoveryOutcome {
+        guard load.plan.verify else { return RecoveryOutcome() }
+        let plan = load.plan
+        let source = load.reader.connection
+        let target = load.writer.connection
+        for db in [source, target] { try CanonicalRow.checkHashAgreement(db, table: plan.table) }
+        return try load.usage.measure("Reconciler.run") {
+            try source.readSnapshot {
+                let verifier = try Verifier(plan: plan, source: source, target: target, settings: settings,
+                                            excluded: try unchangedRejections(load))
+                guard let found = try verifier.differences() else { return RecoveryOutcome(verified: true) }
+                try settings.afterVerify?()
+                let swap = found.sourceCount > 0 && Double(found.count) > settings.swapFraction * Double(found.sourceCount)
+                if swap {
+                    try reload.replaceThroughStaging()
+                } else {
+                    let repairer = Repairer(load: load)
+                    for difference in found.rows where !difference.isEmpty { try repairer.repair(difference) }
+                }
+                // Rows rejected during the repair are reported, not missing: verify without them. The ranges that
+                // matched were verified in this snapshot and not written since, so only the repaired ones are
+                // checked again (all of it after a swap).
+                let recheck = swap || found.leaves.contains { $0.lower == nil } ? [KeyRange.all] : found.leaves
+                if let (expected, actual) = try verifier.excluding(try unchangedRejections(load)).mismatch(in: recheck) {
+                    throw LoadError(table: plan.table, "verification still fails after repair (source \(expected.count) "
+                        + "rows, target \(actual.count) in the range checked)")
+                }
+                load.checkpointer.count(written: swap ? Int(found.sourceCount) : found.missing + found.changed)
+                try load.checkpointer.checkpoint(try verifier.verifiedCursor())
+
+                let reason = "verification found \(found.missing) missing, \(found.changed) changed, \(found.extra) extra rows"
+                let action = swap ? "reloaded through a staging table and swapped it in" : "repaired those rows"
+                load.logger.warning("\(plan.table): \(reason); \(action)")
+                return RecoveryOutcome(fallback: swap ? .full_reload : .repair, reason: reason,
+                                       rowsRepaired: found.missing + found.changed, rowsDeleted: found.extra, verified: true)
+            }
         }
-        session.logger.warning("\(table): \(reason); repaired those rows")
-        return RecoveryOutcome(fallback: .repair, reason: reason, rowsRepaired: found.missing + found.changed,
-                               rowsDeleted: found.extra, verified: true)
+    }
+
+    /// Keys of rejected rows whose source row has not changed since: left out of verification, so a row the
+    /// target cannot take does not make every run fall back. A changed row is verified (and retried) again.
+    private func unchangedRejections(_ load: TableLoad) throws -> [Value] {
+        let plan = load.plan
+        let recorded = try load.writer.rejections.rejected(for: plan.table)
+        guard !recorded.isEmpty, let type = plan.columns[plan.keyIndex].type else { return [] }
+        var unchanged: [Value] = []
+        for chunk in recorded.keys.compactMap({ Planner.keyValue($0, type: type) }).chunks(of: 500) {
+            var builder = SQLBuilder(engine: load.reader.connection.engine)
+            let sql = "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE "
+                + builder.render(.oneOf(column: plan.keyColumn, values: chunk))
+            for row in try load.reader.connection.query(sql, builder.parameters)
+            where recorded[TrackingRow.text(row[plan.keyIndex])] == RowFilter.hash(row.values) {
+                unchanged.append(row[plan.keyIndex])
+            }
+        }
+        return unchanged
     }
 }

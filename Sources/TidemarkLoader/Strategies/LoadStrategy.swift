@@ -5,8 +5,8 @@ import TidemarkDatabase
 /// checkpoint and recovery are the pipeline's, so every strategy gets the same cursor and the same fallback.
 protocol LoadStrategy {
     static var kind: StrategyKind { get }
-    /// Reads the phases in order and commits every batch through `session.commit`.
-    func load(_ phases: [ReadPhase], session: LoadSession) throws
+    /// Reads the phases in order and commits every batch through `load.commit`.
+    func load(_ phases: [ReadPhase], load: TableLoad) throws
 }
 
 enum Strategies {
@@ -26,14 +26,13 @@ enum Strategies {
 struct StandardStrategy: LoadStrategy {
     static let kind = StrategyKind.standard
 
-    func load(_ phases: [ReadPhase], session: LoadSession) throws {
+    func load(_ phases: [ReadPhase], load: TableLoad) throws {
         for phase in phases {
-            let query = session.query(phase)
-            let rows = try session.usage.measure("Pipeline.read") { try session.source.query(query.sql, query.parameters) }
+            let rows = try load.reader.fetch(load.reader.query(phase))
             var start = 0
             while start < rows.count {
-                let end = min(start + session.plan.batchSize, rows.count)
-                try session.commit(Array(rows[start..<end]), write: .upsert)
+                let end = min(start + load.plan.batchSize, rows.count)
+                try load.commit(Array(rows[start..<end]))
                 start = end
             }
         }
@@ -45,9 +44,9 @@ struct StandardStrategy: LoadStrategy {
 struct StreamingStrategy: LoadStrategy {
     static let kind = StrategyKind.streaming
 
-    func load(_ phases: [ReadPhase], session: LoadSession) throws {
+    func load(_ phases: [ReadPhase], load: TableLoad) throws {
         for phase in phases {
-            try session.stream(session.query(phase)) { batch in try session.commit(batch, write: .upsert) }
+            try load.reader.stream(load.reader.query(phase)) { batch in try load.commit(batch) }
         }
     }
 }
@@ -57,33 +56,33 @@ struct StreamingStrategy: LoadStrategy {
 struct ChunkedStrategy: LoadStrategy {
     static let kind = StrategyKind.chunked
 
-    func load(_ phases: [ReadPhase], session: LoadSession) throws {
-        let size = session.plan.batchSize
+    func load(_ phases: [ReadPhase], load: TableLoad) throws {
+        let size = load.plan.batchSize
+        let reader = load.reader
         for phase in phases {
-            try session.readAhead({ emit in
+            try reader.readAhead({ emit in
                 var after: [Value]?
                 while true {
-                    let query = session.query(phase, after: after, limit: size)
-                    let page = try session.usage.measure("Pipeline.read") { try session.source.query(query.sql, query.parameters) }
+                    let page = try reader.fetch(reader.query(phase, after: after, limit: size))
                     guard let last = page.last else { break }
                     try emit(page)
                     if page.count < size { break }
                     after = phase.orderBy.map { last[$0]! }
                 }
-            }, write: { page in try session.commit(page, write: .upsert) })
+            }, write: { page in try load.commit(page) })
         }
     }
 }
 
-/// Streams the source and bulk-loads each batch with the engine's fastest path (PostgreSQL COPY): straight
+/// Streams the source and bulk-loads each batch by the target's fastest route (PostgreSQL COPY): straight
 /// into the table when it was empty at the start, otherwise into a staging table merged with an upsert.
 struct CopyStrategy: LoadStrategy {
     static let kind = StrategyKind.copy
 
-    func load(_ phases: [ReadPhase], session: LoadSession) throws {
-        let mode: LoadSession.WriteMode = try session.writer.isEmpty() ? .bulkInsert : .stageAndMerge
+    func load(_ phases: [ReadPhase], load: TableLoad) throws {
+        let mode: BatchWriter.Mode = try load.writer.table.isEmpty() ? .bulkInsert : .stageAndMerge
         for phase in phases {
-            try session.stream(session.query(phase)) { batch in try session.commit(batch, write: mode) }
+            try load.reader.stream(load.reader.query(phase)) { batch in try load.commit(batch, mode: mode) }
         }
     }
 }

@@ -7,62 +7,39 @@ import TidemarkDatabase
 /// Workers write their rows in their own transactions; the cursor is checkpointed by the coordinator only over
 /// ranges that completed: with every range done, the merged cursor; otherwise (key mode) the end of the
 /// completed prefix of ranges, and no timestamp movement. Without a way to open more connections, or with a
-/// non-integer key, it runs one range on the session's own connections.
+/// non-integer key, it runs one range on the load's own connections.
 struct ParallelStrategy: LoadStrategy {
     static let kind = StrategyKind.parallel
 
-    func load(_ phases: [ReadPhase], session: LoadSession) throws {
+    func load(_ phases: [ReadPhase], load: TableLoad) throws {
         for phase in phases {
-            try load(phase, session: session)
+            try self.load(phase, load: load)
         }
     }
 
-    private func load(_ phase: ReadPhase, session: LoadSession) throws {
-        let plan = session.plan
-        let workers = max(1, session.options.parallelWorkers)
-        guard workers > 1, let sourceFactory = session.sourceFactory, let targetFactory = session.targetFactory,
-            [.bigint, .integer, .smallint].contains(plan.columns[plan.keyIndex].type),
-            let ranges = try keyRanges(phase, session: session, count: workers)
+    private func load(_ phase: ReadPhase, load: TableLoad) throws {
+        let plan = load.plan
+        let workers = max(1, load.options.parallelWorkers)
+        guard workers > 1, [.bigint, .integer, .smallint].contains(plan.columns[plan.keyIndex].type),
+            let ranges = try keyRanges(phase, reader: load.reader, count: workers), ranges.count > 1,
+            let workers = try openWorkers(ranges.count, load: load)
         else {
-            // One range on the session's connections: streaming with checkpoints.
-            return try StreamingStrategy().load([phase], session: session)
+            // One range on the load's own connections: streaming with checkpoints.
+            return try StreamingStrategy().load([phase], load: load)
         }
 
         let results = ParallelResults(count: ranges.count)
-        let queries = ranges.map { session.query(phase, keyRange: $0) }
+        let queries = ranges.map { load.reader.query(phase, keyRange: $0) }
         let batchSize = plan.batchSize
         let keyIndex = plan.keyIndex
         let timestampIndex = plan.timestampIndex
-        let targetTable = plan.target
-        let columns = plan.columnNames
-        let types = plan.columns.map(\.type)
-        let key = plan.keyColumn
-        // The fault plan fails one worker (the second range), inside its n-th transaction.
-        let faultyRange = ranges.count > 1 ? 1 : 0
-        let failInside = session.options.failInsideCommit
-        let filter = session.filter
-        let tableName = plan.table
-        let clearRejections = session.hasRejections
-        let skew = session.options.clockSkewSeconds
-        session.usage.measure("ParallelStrategy.workers") {
+        load.usage.measure("ParallelStrategy.workers") {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
+                let (source, writer) = workers.connections[index]
                 let outcome = Result { () throws -> RangeOutcome in
-                    let source = try sourceFactory()
-                    let target = try targetFactory()
-                    let writer = TableWriter(connection: target, table: targetTable, columns: columns, key: [key],
-                                             types: types)
-                    let rejections = RejectedRowsTable(connection: target, schema: targetTable.schema)
                     var outcome = RangeOutcome()
-                    var transactions = 0
                     try source.stream(queries[index].sql, queries[index].parameters, batchSize: batchSize) { batch in
-                        transactions += 1
-                        let written = try target.transaction {
-                            let written = try LoadSession.write(
-                                batch.map(\.values), .upsert, with: writer, filter: filter, rejections: rejections,
-                                table: tableName, clearRejections: clearRejections, now: LoadStatusTable.now(skew: skew))
-                            if index == faultyRange, failInside == transactions { throw InjectedFault(commit: transactions) }
-                            return written
-                        }
+                        let written = try writer.connection.transaction { try writer.write(batch.map(\.values), .upsert) }
                         for row in batch {
                             outcome.cursor.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] })
                         }
@@ -77,42 +54,48 @@ struct ParallelStrategy: LoadStrategy {
         }
 
         // Checkpoint over what completed; report the first failure afterwards.
-        let outcomes = results.all()
-        var merged = session.cursor
-        var read = 0
-        var written = 0
-        var rejected = 0
+        let checkpointer = load.checkpointer
+        var merged = checkpointer.cursor
         var firstFailure: (any Error)?
-        var prefixIntact = true
-        for outcome in outcomes {
+        for outcome in results.all() {
             switch outcome {
             case .success(let range):
-                read += range.read
-                written += range.written
-                rejected += range.rejected
-                if prefixIntact { merged = merged.merged(with: range.cursor) }
+                checkpointer.count(read: range.read, written: range.written, rejected: range.rejected)
+                if firstFailure == nil { merged = merged.merged(with: range.cursor) }
             case .failure(let error):
-                prefixIntact = false
                 if firstFailure == nil { firstFailure = error }
             }
         }
-        if firstFailure != nil {
+        if let firstFailure {
             // Only the key may move, and only over the completed prefix; timestamps stay where they were.
-            var safe = session.cursor
+            var safe = checkpointer.cursor
             if plan.mode == .key { safe.key = merged.key }
-            try session.checkpoint(cursor: safe, rowsRead: read, rowsWritten: written, rowsRejected: rejected)
-            throw firstFailure!
+            try checkpointer.checkpoint(safe)
+            throw firstFailure
         }
-        try session.checkpoint(cursor: merged, rowsRead: read, rowsWritten: written, rowsRejected: rejected)
+        try checkpointer.checkpoint(merged)
+    }
+
+    /// A source connection and a batch writer of its own per worker; nil when connections cannot be opened
+    /// (a private in-memory database).
+    private func openWorkers(_ count: Int, load: TableLoad) throws -> WorkerConnections? {
+        var connections: [(any Connection, BatchWriter)] = []
+        for _ in 0..<count {
+            guard let source = try load.reader.openWorkerConnection(), let writer = try load.writer.openWorker() else {
+                return nil
+            }
+            connections.append((source, writer))
+        }
+        return WorkerConnections(connections: connections)
     }
 
     /// Splits the keys matching the phase into `count` equal-width ranges; none when nothing matches.
-    private func keyRanges(_ phase: ReadPhase, session: LoadSession, count: Int) throws -> [KeyRange]? {
-        var builder = SQLBuilder(engine: session.source.engine)
-        let key = quoteIdentifier(session.plan.keyColumn)
-        var sql = "SELECT MIN(\(key)), MAX(\(key)) FROM \(session.plan.source.quoted)"
+    private func keyRanges(_ phase: ReadPhase, reader: SourceReader, count: Int) throws -> [KeyRange]? {
+        var builder = SQLBuilder(engine: reader.connection.engine)
+        let key = quoteIdentifier(reader.plan.keyColumn)
+        var sql = "SELECT MIN(\(key)), MAX(\(key)) FROM \(reader.plan.source.quoted)"
         if let condition = phase.condition { sql += " WHERE " + builder.render(condition) }
-        let row = try session.source.query(sql, builder.parameters).first
+        let row = try reader.connection.query(sql, builder.parameters).first
         guard let low = row?[0].int64, let high = row?[1].int64 else { return [] }
         let width = max(1, (high - low) / Int64(count) + 1)
         var ranges: [KeyRange] = []
@@ -126,6 +109,12 @@ struct ParallelStrategy: LoadStrategy {
         }
         return ranges
     }
+}
+
+/// The workers' connections, opened and released on the coordinator's thread; worker `i` alone uses pair `i`
+/// while they run.
+struct WorkerConnections: @unchecked Sendable {
+    let connections: [(any Connection, BatchWriter)]
 }
 
 struct RangeOutcome: Sendable {

@@ -29,9 +29,10 @@ struct LoadStatusTable {
     let connection: any Connection
     let table: TableName
 
+    /// The table in `schema` where the target has schemas.
     init(connection: any Connection, schema: String?) {
         self.connection = connection
-        self.table = TableName(Self.name, schema: schema)
+        self.table = connection.dialect.table(Self.name, schema: schema)
     }
 
     static let contractColumns: [ColumnDefinition] = [
@@ -48,9 +49,7 @@ struct LoadStatusTable {
     ]
 
     func ensureExists() throws {
-        if let schema = table.schema, connection.engine == .postgres {
-            try connection.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
-        }
+        try connection.createSchemaIfMissing(table.schema)
         let existing = try connection.columns(of: table)
         if existing.isEmpty {
             try connection.createTable(TableSchema(name: table, columns: Self.contractColumns, primaryKey: ["table_name"]))
@@ -60,7 +59,7 @@ struct LoadStatusTable {
         let present = Set(existing.map(\.name))
         for column in Self.contractColumns where !present.contains(column.name) {
             try connection.execute(
-                "ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(column.name)) \(column.type.ddl(for: connection.engine))")
+                "ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(column.name)) \(connection.dialect.ddl(column.type))")
         }
     }
 

@@ -187,17 +187,21 @@ struct CellRunner {
         options.strategy = .fixed(strategy)
         options.policy = policy
         options.batchSize = batchSize
-        options.failInsideCommit = fault
         options.clockSkewSeconds = clockSkew
         options.parallelWorkers = 3
         options.sourceSchema = databases.sourceSchema ?? "public"
         options.targetSchema = databases.targetSchema ?? "raw"
         let sourceURL = databases.sourceURL
         let targetURL = databases.targetURL
+        // The environment, not the loader, fails the target where the scenario says so.
+        let faults = FaultPlan(failingTransaction: fault)
         let loader = TableLoader(
-            source: databases.source, target: databases.target, sourceFactory: { try openConnection(sourceURL) },
-            targetFactory: { try openConnection(targetURL) }, options: options, logger: logger)
+            source: databases.source, target: FaultInjectingConnection(databases.target, plan: faults),
+            sourceFactory: { try openConnection(sourceURL) },
+            targetFactory: { FaultInjectingConnection(try openConnection(targetURL), plan: faults) },
+            options: options, logger: logger)
         return tables.map { table in
+            faults.reset()
             let r = loader.load(configs[table] ?? TableConfig(name: table))
             return RunRecord(
                 index: index, table: table, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, fallback: r.fallback.rawValue,

@@ -44,7 +44,7 @@ struct StepApplier {
             try update(db.trackingTable, nil, ["load_status": .string("failed")], key: "table_name", on: db.target, only: table)
         case .sourceAddColumn(let table, let column, let type, let value):
             let name = db.sourceTable(table)
-            try db.source.execute("ALTER TABLE \(name.quoted) ADD COLUMN \(quoteIdentifier(column)) \(type.ddl(for: db.source.engine))")
+            try db.source.execute("ALTER TABLE \(name.quoted) ADD COLUMN \(quoteIdentifier(column)) \(db.source.dialect.ddl(type))")
             if value != .null { try update(name, .all, [column: value], key: key(table), on: db.source) }
         case .cleanLoad, .runs, .fault, .clockSkew:
             break  // the runner's

@@ -2,12 +2,13 @@ import Foundation
 import TidemarkDatabase
 
 /// Reads the next batch while the last one is written. `read` runs on a thread of its own and hands batches
-/// over through a queue at most `depth` batches deep (one: a batch is read while another is written), so decoding the source and the target server's work
-/// overlap instead of taking turns; memory stays bounded by the queue. Batches arrive in the order they were
+/// over through a queue at most `depth` batches deep (one: a batch is read while another is written), so
+/// decoding the source and the target server's work overlap instead of taking turns; memory stays bounded by
+/// the queue. Batches arrive in the order they were
 /// read, so the checkpoint after each one is exactly what it would be without the thread.
 ///
 /// While it runs, only the reading thread uses the source connection and only the caller's thread the target:
-/// callers must not pass the same connection for both (`LoadSession.canReadAhead`). The reading thread lets go of
+/// callers must not pass the same connection for both (`SourceReader` checks). The reading thread lets go of
 /// `read` before it reports the end, so nothing `read` holds can be released on that thread after this returns.
 enum ReadAhead {
     static func run(depth: Int = 1, read: @escaping (_ emit: ([Row]) throws -> Void) throws -> Void,

@@ -1,0 +1,136 @@
+/// What differs between engines in the SQL Tidemark writes. Each driver owns its dialect and hands it out as
+/// ``Connection/dialect``, so the loader and the simulator never ask which engine they talk to: adding an engine
+/// means writing one more dialect, not one more branch in every caller.
+public protocol SQLDialect: Sendable {
+    /// The engine, for error messages and reports only.
+    var engine: Engine { get }
+
+    /// Whether tables live in schemas. Without them (SQLite) a table is always unqualified.
+    var hasSchemas: Bool { get }
+
+    /// The column's type in a CREATE TABLE or ADD COLUMN.
+    func ddl(_ type: ColumnType) -> String
+
+    /// `CREATE SCHEMA IF NOT EXISTS …`, or nil when the engine has no schemas.
+    func createSchema(_ schema: String) -> String?
+
+    /// An empty session-private table shaped like `table`, for batches merged into it with an upsert.
+    func createStagingTable(_ staging: TableName, like table: TableName) -> String
+
+    /// `INSERT … <rows> ON CONFLICT (key) DO UPDATE … WHERE <some column changed>`: `rows` is a VALUES list or
+    /// a SELECT. Unchanged rows are left alone, so the count it returns is rows inserted or changed.
+    func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String
+
+    /// A writer that upserts batches of rows into one table by this engine's fastest route.
+    func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
+                      types: [ColumnType?]) -> any RowUpserter
+
+    // MARK: Verification
+
+    /// The SQL expression of a row's canonical text: PostgreSQL's `ROW(c1, …)::text` spelling, byte for byte
+    /// the same on every engine for the same values (doubles by bit pattern, -0.0 as 0.0).
+    func canonicalRow(_ columns: [ColumnInfo]) -> String
+
+    /// The SQL expression of a row's 64-bit hash: ``TextHash`` (PostgreSQL's `hashtextextended(text, 0)`) of
+    /// its canonical text.
+    func rowHash(_ columns: [ColumnInfo]) -> String
+
+    /// Whether checksums of many key ranges are best computed by one grouped scan (a hash aggregate) rather
+    /// than one indexed range scan per range (SQLite would sort every row into a temporary b-tree to group).
+    var groupsRangesInOneScan: Bool { get }
+
+    /// Whether the engine's text hash agrees with ``TextHash`` on this connection (a server hashes text in its
+    /// own byte order), so row hashes compare across engines.
+    func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool
+}
+
+/// Writes batches of rows into one table as upserts; created by ``SQLDialect/makeUpserter(on:table:columns:key:types:)``.
+public protocol RowUpserter: AnyObject {
+    /// Upserts the rows; returns how many were inserted or changed.
+    func upsert(_ rows: [[Value]]) throws -> Int
+}
+
+extension SQLDialect {
+    /// The spelling standard SQL gives a type, where every engine accepts it; nil for the types each dialect
+    /// spells its own way (numeric, double, timestamp, bytes).
+    public func standardDDL(_ type: ColumnType) -> String? {
+        switch type {
+        case .bigint: return "BIGINT"
+        case .integer: return "INTEGER"
+        case .smallint: return "SMALLINT"
+        case .boolean: return "BOOLEAN"
+        case .text: return "TEXT"
+        case .varchar(let n): return "VARCHAR(\(n))"
+        case .date: return "DATE"
+        case .numeric, .double, .timestamp, .bytes: return nil
+        }
+    }
+
+    /// The table's name in this engine: in `schema` where the engine has schemas, unqualified otherwise.
+    public func table(_ name: String, schema: String?) -> TableName {
+        TableName(name, schema: hasSchemas ? schema : nil)
+    }
+
+    /// The upsert statement both dialects write, with their spellings of the pieces that differ: how the
+    /// INSERT names its table, how the change predicate names the existing row, and "is distinct from".
+    public func upsertStatement(into table: TableName, columns: [String], key: [String], rows: String,
+                                tableClause: String, existingRow: String, distinct: String) -> String {
+        let insert = "INSERT INTO \(tableClause) (\(quoteIdentifiers(columns))) \(rows) "
+        let nonKey = columns.filter { !key.contains($0) }
+        guard !nonKey.isEmpty else { return insert + "ON CONFLICT (\(quoteIdentifiers(key))) DO NOTHING" }
+        let sets = nonKey.map { "\(quoteIdentifier($0)) = excluded.\(quoteIdentifier($0))" }
+        let changed = nonKey.map { "\(existingRow).\(quoteIdentifier($0)) \(distinct) excluded.\(quoteIdentifier($0))" }
+        return insert + "ON CONFLICT (\(quoteIdentifiers(key))) DO UPDATE SET " + sets.joined(separator: ", ")
+            + " WHERE " + changed.joined(separator: " OR ")
+    }
+}
+
+/// Upserts with multi-row `VALUES` lists, one prepared statement per list length: the route every engine
+/// has.
+public final class ValuesUpserter: RowUpserter {
+    private let connection: any Connection
+    private let table: TableName
+    private let columns: [String]
+    private let key: [String]
+    private var prepared: [Int: any PreparedStatement] = [:]
+
+    public init(connection: any Connection, table: TableName, columns: [String], key: [String]) {
+        self.connection = connection
+        self.table = table
+        self.columns = columns
+        self.key = key
+    }
+
+    /// Rows per statement: as many as the engines' parameter limits allow, at most 1000.
+    private var rowsPerStatement: Int { max(1, min(1000, 30_000 / max(columns.count, 1))) }
+
+    public func upsert(_ rows: [[Value]]) throws -> Int {
+        var changed = 0
+        var start = rows.startIndex
+        while start != rows.endIndex {
+            let end = min(start + rowsPerStatement, rows.endIndex)
+            let chunk = rows[start..<end]
+            changed += try statement(rowCount: chunk.count).execute(chunk.flatMap { $0 })
+            start = end
+        }
+        return changed
+    }
+
+    private func statement(rowCount: Int) throws -> any PreparedStatement {
+        if let statement = prepared[rowCount] { return statement }
+        let engine = connection.engine
+        var placeholder = 0
+        let tuples = (0..<rowCount).map { _ in
+            "(" + columns.map { _ in
+                placeholder += 1
+                return engine.placeholder(placeholder)
+            }.joined(separator: ", ") + ")"
+        }
+        let sql = connection.dialect.upsert(into: table, columns: columns, key: key,
+                                            rows: "VALUES " + tuples.joined(separator: ", "))
+        let statement = try connection.prepare(sql)
+        if prepared.count > 8 { prepared.removeAll() }
+        prepared[rowCount] = statement
+        return statement
+    }
+}

@@ -1,0 +1,36 @@
+import TidemarkDatabase
+
+/// Applies what the ``Verifier`` found, leaf by leaf: the source's version of missing and changed rows is
+/// upserted through the load's batch writer (so a row that does not fit is rejected as in any load), and rows
+/// gone from the source are deleted — one target transaction per leaf.
+struct Repairer {
+    let load: TableLoad
+
+    func repair(_ difference: LeafDifference) throws {
+        let plan = load.plan
+        let source = load.reader.connection
+        let target = load.writer.connection
+        let key = quoteIdentifier(plan.keyColumn)
+        try target.transaction {
+            for chunk in (difference.missing + difference.changed).chunks(of: 500) {
+                let placeholders = (1...chunk.count).map(source.engine.placeholder).joined(separator: ", ")
+                let rows = try source.query(
+                    "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE \(key) IN (\(placeholders))",
+                    chunk)
+                let outcome = try load.writer.write(rows.map(\.values), .upsert)
+                load.checkpointer.count(rejected: outcome.rejected)
+            }
+            for chunk in difference.extra.chunks(of: 500) {
+                let placeholders = (1...chunk.count).map(target.engine.placeholder).joined(separator: ", ")
+                try target.execute("DELETE FROM \(plan.target.quoted) WHERE \(key) IN (\(placeholders))", chunk)
+            }
+        }
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements, as arrays.
+    func chunks(of size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

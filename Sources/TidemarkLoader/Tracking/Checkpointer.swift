@@ -1,0 +1,102 @@
+import TidemarkDatabase
+
+/// The one writer of a table's `etl_load_status` row during a load: it owns the cursor and the counters.
+///
+/// Every batch goes through ``commit(_:with:mode:)``: one target transaction writes the rows, moves the cursor
+/// over them and stores it. A failure anywhere rolls back the batch and its cursor together, so the tracking
+/// row never claims rows the target does not hold.
+final class Checkpointer {
+    let plan: TablePlan
+    private let tracking: LoadStatusTable
+    private let usage: MethodUsage
+    private let clock: @Sendable () -> LocalTimestamp
+    private var trackingRow: TrackingRow
+
+    /// The cursor as last committed.
+    private(set) var cursor: Cursor
+    private(set) var rowsRead = 0
+    private(set) var rowsWritten = 0
+    private(set) var rowsRejected = 0
+
+    var target: any Connection { tracking.connection }
+
+    init(plan: TablePlan, tracking: LoadStatusTable, stored: TrackingRow?, usage: MethodUsage,
+         clock: @escaping @Sendable () -> LocalTimestamp) {
+        self.plan = plan
+        self.tracking = tracking
+        self.usage = usage
+        self.clock = clock
+        self.trackingRow = stored ?? TrackingRow(tableName: plan.table, rowsLoaded: 0)
+        self.cursor = plan.storedCursor
+    }
+
+    /// Starts a read from scratch: a full read derives the cursor anew from what it reads, so a watermark that
+    /// was ahead of the data is replaced, not kept.
+    func beginRead(full: Bool) {
+        if full { cursor = .empty }
+    }
+
+    /// Writes a batch with `writer` and checkpoints the cursor over it, in one target transaction.
+    func commit(_ rows: [Row], with writer: BatchWriter, mode: BatchWriter.Mode) throws {
+        guard !rows.isEmpty else { return }
+        var next = cursor
+        let keyIndex = plan.keyIndex, timestampIndex = plan.timestampIndex
+        for row in rows { next.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] }) }
+        let outcome = try usage.measure("Pipeline.checkpoint") {
+            try target.transaction {
+                let outcome = try usage.measure("Pipeline.write") { try writer.write(rows.map(\.values), mode) }
+                let row = trackingRow(cursor: next, rows: rowsWritten + outcome.written, status: .pending)
+                try tracking.write(row)
+                trackingRow = row
+                return outcome
+            }
+        }
+        cursor = next
+        count(read: rows.count, written: outcome.written, rejected: outcome.rejected)
+    }
+
+    /// Counts work written outside ``commit(_:with:mode:)`` (parallel workers, repairs).
+    func count(read: Int = 0, written: Int = 0, rejected: Int = 0) {
+        rowsRead += read
+        rowsWritten += written
+        rowsRejected += rejected
+    }
+
+    /// Stores `newCursor` on its own, after work that was already committed (parallel ranges, a repair).
+    func checkpoint(_ newCursor: Cursor) throws {
+        let row = trackingRow(cursor: newCursor, rows: rowsWritten, status: .pending)
+        try target.transaction { try tracking.write(row) }
+        trackingRow = row
+        cursor = newCursor
+    }
+
+    /// Marks the load a success with the final cursor and this run's row count.
+    func finish() throws {
+        var row = trackingRow(cursor: cursor, rows: rowsWritten, status: .success)
+        row.lastError = nil
+        try target.transaction { try tracking.write(row) }
+        trackingRow = row
+    }
+
+    /// Marks a table's load failed, keeping the committed cursor: the tracking row as the database holds it,
+    /// not as this process last saw it.
+    static func recordFailure(_ table: String, error: any Error, in tracking: LoadStatusTable,
+                              at time: LocalTimestamp) throws {
+        try tracking.ensureExists()
+        var row = try tracking.read(table) ?? TrackingRow(tableName: table, rowsLoaded: 0)
+        row.loadStatus = LoadStatus.failed.rawValue
+        row.lastError = String(String(describing: error).prefix(2000))
+        row.loadedAt = time
+        try tracking.connection.transaction { try tracking.write(row) }
+    }
+
+    /// The tracking row with `cursor` stored, `rows` written by this run, and `status`.
+    private func trackingRow(cursor: Cursor, rows: Int, status: LoadStatus) -> TrackingRow {
+        var row = trackingRow
+        row.store(cursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
+        row.rowsLoaded = Int64(rows)
+        row.loadStatus = status.rawValue
+        row.loadedAt = clock()
+        return row
+    }
+}

@@ -1,0 +1,213 @@
+import TidemarkDatabase
+
+/// Tuning of verification and repair (reladiff-like defaults).
+public struct ReconcileSettings: Sendable {
+    /// Sub-ranges a differing range is split into.
+    public var bisectionFactor = 16
+    /// A range with at most this many rows (on either side) is compared row by row.
+    public var leafSize = 256
+    /// When more than this fraction of the source differs, reload through a staging table and swap instead.
+    public var swapFraction = 0.5
+    /// Runs between finding the differences and repairing them — a hook for tests that change the source
+    /// meanwhile, to show the snapshot keeps such changes out of this run.
+    public var afterVerify: (@Sendable () throws -> Void)?
+
+    public init() {}
+}
+
+/// The rows of one leaf range that differ, by key.
+struct LeafDifference {
+    var missing: [Value] = []
+    var changed: [Value] = []
+    var extra: [Value] = []
+    var isEmpty: Bool { missing.isEmpty && changed.isEmpty && extra.isEmpty }
+}
+
+/// What verification found: the differing leaves, their rows, and the source's row count.
+struct Differences {
+    var leaves: [KeyRange] = []
+    var rows: [LeafDifference] = []
+    var sourceCount: Int64 = 0
+
+    var missing: Int { rows.reduce(0) { $0 + $1.missing.count } }
+    var changed: Int { rows.reduce(0) { $0 + $1.changed.count } }
+    var extra: Int { rows.reduce(0) { $0 + $1.extra.count } }
+    var count: Int { missing + changed + extra }
+}
+
+/// Compares a target table with the source by range checksums computed inside both engines, and narrows any
+/// difference down by bisection to leaves compared row by row. Read-only: it reports, the ``Repairer`` writes.
+/// Run it inside a source snapshot, so all its reads see one state of the source.
+struct Verifier {
+    let plan: TablePlan
+    let source: any Connection
+    let target: any Connection
+    let settings: ReconcileSettings
+    /// Keys left out of every comparison: rejected rows whose source row has not changed since.
+    let excluded: [Value]
+    /// The target's view of the source's columns (same names, the target's own types).
+    private let targetColumns: [ColumnInfo]
+
+    init(plan: TablePlan, source: any Connection, target: any Connection, settings: ReconcileSettings,
+         excluded: [Value]) throws {
+        self.plan = plan
+        self.source = source
+        self.target = target
+        self.settings = settings
+        self.excluded = excluded
+        let byName = Dictionary(try target.columns(of: plan.target).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.targetColumns = plan.columns.map { byName[$0.name] ?? $0 }
+    }
+
+    /// The same verifier leaving out other keys.
+    func excluding(_ keys: [Value]) throws -> Verifier {
+        try Verifier(plan: plan, source: source, target: target, settings: settings, excluded: keys)
+    }
+
+    private var key: String { plan.keyColumn }
+
+    /// Every difference, or nil when the two sides are equal. Integer keys: one bucketed checksum scan per
+    /// side, then bisection inside any differing bucket still larger than a leaf. Other keys: the whole table
+    /// is one leaf.
+    func differences() throws -> Differences? {
+        guard let (leaves, sourceCount) = try differingLeaves() else { return nil }
+        return Differences(leaves: leaves, rows: try leaves.map(compareLeaf), sourceCount: sourceCount)
+    }
+
+    /// The first of `ranges` where source and target still differ, with both checksums; nil when all agree.
+    func mismatch(in ranges: [KeyRange]) throws -> (source: RangeChecksum, target: RangeChecksum)? {
+        for range in ranges {
+            let expected = try checksum(source, range)
+            let actual = try checksum(target, range)
+            if expected != actual { return (expected, actual) }
+        }
+        return nil
+    }
+
+    private func checksum(_ db: any Connection, _ range: KeyRange) throws -> RangeChecksum {
+        let (table, columns) = db === source ? (plan.source, plan.columns) : (plan.target, targetColumns)
+        return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range, excluding: excluded)
+    }
+
+    private func differingLeaves() throws -> (leaves: [KeyRange], sourceCount: Int64)? {
+        guard let (low, high) = try integerBounds(), low > Int64.min / 4, high < Int64.max / 4 else {
+            let s = try checksum(source, .all)
+            return s == (try checksum(target, .all)) ? nil : ([.all], s.count)
+        }
+        let width = max(1, (high - low) / Self.buckets + 1)
+        let count = (high - low) / width + 1
+        // Both sides at once when they are different sessions: each engine scans its own table.
+        let (left, right) = try inParallel(source.sessionID != target.sessionID, { [source, plan, key, excluded] in
+            try RangeChecksum.buckets(source, table: plan.source, columns: plan.columns, key: key, lower: low,
+                                      width: width, count: count, excluding: excluded)
+        }, { [target, plan, key, excluded, targetColumns] in
+            try RangeChecksum.buckets(target, table: plan.target, columns: targetColumns, key: key, lower: low,
+                                      width: width, count: count, excluding: excluded)
+        })
+        guard left != right else { return nil }
+        var leaves: [KeyRange] = []
+        let empty = RangeChecksum(count: 0, sum0: 0, sum1: 0)
+        for bucket in Set(left.keys).union(right.keys).sorted() {
+            let s = left[bucket] ?? empty, t = right[bucket] ?? empty
+            guard s != t else { continue }
+            let range = KeyRange(lower: low + bucket * width, upper: low + (bucket + 1) * width)
+            try bisect(range, source: s, target: t, into: &leaves)
+        }
+        return (leaves, left.values.reduce(0) { $0 + $1.count })
+    }
+
+    /// Buckets of the first verification pass: about `leafSize` rows each up to a million rows.
+    private static let buckets: Int64 = 4096
+
+    /// The smallest and largest key on either side, when the key is an integer.
+    private func integerBounds() throws -> (Int64, Int64)? {
+        guard [.bigint, .integer, .smallint].contains(plan.columns[plan.keyIndex].type) else { return nil }
+        let k = quoteIdentifier(key)
+        var low: Int64?
+        var high: Int64?
+        for (db, table) in [(source, plan.source), (target, plan.target)] {
+            guard let row = try db.query("SELECT MIN(\(k)), MAX(\(k)) FROM \(table.quoted)").first else { continue }
+            if let v = row[0].int64 { low = min(low ?? v, v) }
+            if let v = row[1].int64 { high = max(high ?? v, v) }
+        }
+        guard let low, let high else { return nil }
+        return (low, high)
+    }
+
+    private func bisect(_ range: KeyRange, source s: RangeChecksum, target t: RangeChecksum,
+                        into leaves: inout [KeyRange]) throws {
+        guard let lower = range.lower, let upper = range.upper,
+            max(s.count, t.count) > Int64(settings.leafSize), upper - lower > 1
+        else {
+            leaves.append(range)
+            return
+        }
+        let width = max(1, (upper - lower + Int64(settings.bisectionFactor) - 1) / Int64(settings.bisectionFactor))
+        var start = lower
+        while start < upper {
+            let end = min(upper, start + width)
+            let part = KeyRange(lower: start, upper: end)
+            let ps = try checksum(source, part)
+            let pt = try checksum(target, part)
+            if ps != pt { try bisect(part, source: ps, target: pt, into: &leaves) }
+            start = end
+        }
+    }
+
+    /// (key, row hash) lists of both sides of a leaf, compared.
+    private func compareLeaf(_ range: KeyRange) throws -> LeafDifference {
+        func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: Value] {
+            var builder = SQLBuilder(engine: db.engine)
+            var sql = "SELECT \(quoteIdentifier(key)), \(db.dialect.rowHash(columns)) FROM \(table.quoted)"
+            if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluded, key: key)]) {
+                sql += " WHERE " + builder.render(condition)
+            }
+            var result: [Value: Value] = [:]
+            for row in try db.query(sql, builder.parameters) { result[row[0]] = row[1] }
+            return result
+        }
+        let left = try hashes(source, plan.source, plan.columns)
+        let right = try hashes(target, plan.target, targetColumns)
+        var difference = LeafDifference()
+        for (k, hash) in left {
+            if let other = right[k] {
+                if other != hash { difference.changed.append(k) }
+            } else {
+                difference.missing.append(k)
+            }
+        }
+        difference.extra = right.keys.filter { left[$0] == nil }
+        return difference
+    }
+
+    /// The cursor of the verified state: the source's highest key, and its highest dated timestamp with its
+    /// highest key.
+    func verifiedCursor() throws -> Cursor {
+        var cursor = Cursor()
+        let k = quoteIdentifier(key)
+        cursor.key = try source.scalar("SELECT MAX(\(k)) FROM \(plan.source.quoted)").flatMap { $0.isNull ? nil : $0 }
+        guard let ts = plan.timestampColumn else { return cursor }
+        let t = quoteIdentifier(ts)
+        let newest = try source.scalar(
+            "SELECT MAX(\(t)) FROM \(plan.source.quoted) WHERE \(t) IS NOT NULL AND \(t) <> \(source.engine.placeholder(1))",
+            [.timestamp(.zeroDate)])
+        // SQLite reports MAX() of a timestamp column as its text.
+        let timestamp: LocalTimestamp? = switch newest {
+        case .timestamp(let value)?: value
+        case .text(let text)?: LocalTimestamp(text)
+        default: nil
+        }
+        if let timestamp {
+            cursor.timestamp = timestamp
+            cursor.timestampKey = try source.scalar(
+                "SELECT MAX(\(k)) FROM \(plan.source.quoted) WHERE \(t) = \(source.engine.placeholder(1))",
+                [.timestamp(timestamp)])
+        }
+        return cursor
+    }
+}
+
+/// `NOT key IN (…)` for keys verification leaves out (rejected rows), or nil.
+func excludingKeys(_ keys: [Value], key: String) -> Predicate? {
+    keys.isEmpty ? nil : .not(.oneOf(column: key, values: keys))
+}

@@ -1,0 +1,94 @@
+import TidemarkDatabase
+
+/// PostgreSQL's spellings: schemas, exact numerics, `ROW(…)::text` as the canonical row, and upserts that
+/// send a whole batch as one array per column.
+public struct PostgresDialect: SQLDialect {
+    public init() {}
+
+    public var engine: Engine { .postgres }
+    public var hasSchemas: Bool { true }
+
+    public func ddl(_ type: ColumnType) -> String {
+        switch type {
+        // Precision 0 stands for an unconstrained numeric.
+        case .numeric(0, _): return "NUMERIC"
+        case .numeric(let p, let s): return "NUMERIC(\(p),\(s))"
+        case .double: return "DOUBLE PRECISION"
+        case .timestamp: return "TIMESTAMP(6) WITHOUT TIME ZONE"
+        case .bytes: return "BYTEA"
+        default: return standardDDL(type)!
+        }
+    }
+
+    public func createSchema(_ schema: String) -> String? {
+        "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))"
+    }
+
+    public func createStagingTable(_ staging: TableName, like table: TableName) -> String {
+        "CREATE TEMP TABLE IF NOT EXISTS \(staging.quoted) (LIKE \(table.quoted) INCLUDING DEFAULTS)"
+    }
+
+    public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
+        // An alias lets the change predicate name the existing row whatever schema the table is in.
+        let old = quoteIdentifier("tidemark_old")
+        return upsertStatement(into: table, columns: columns, key: key, rows: rows,
+                               tableClause: "\(table.quoted) AS \(old)", existingRow: old, distinct: "IS DISTINCT FROM")
+    }
+
+    public func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
+                             types: [ColumnType?]) -> any RowUpserter {
+        let known = types.compactMap { $0 }
+        guard known.count == columns.count, !columns.isEmpty else {
+            return ValuesUpserter(connection: connection, table: table, columns: columns, key: key)
+        }
+        return ArrayUpserter(connection: connection, table: table, columns: columns, key: key,
+                             arrayTypes: known.map { ddl($0) + "[]" })
+    }
+
+    /// `ROW(…)::text`; doubles by bit pattern (their text differs between engines), and + 0.0 turns -0.0 into
+    /// 0.0, since SQLite cannot store the sign of zero.
+    public func canonicalRow(_ columns: [ColumnInfo]) -> String {
+        "ROW(" + columns.map { column in
+            let c = quoteIdentifier(column.name)
+            return column.type == .double ? "encode(float8send(\(c)::float8 + 0.0::float8), 'hex')" : c
+        }.joined(separator: ", ") + ")::text"
+    }
+
+    /// Hashed byte-wise, hence `COLLATE "C"`.
+    public func rowHash(_ columns: [ColumnInfo]) -> String {
+        "hashtextextended(\(canonicalRow(columns)) COLLATE \"C\", 0)"
+    }
+
+    public var groupsRangesInOneScan: Bool { true }
+
+    public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool {
+        let probe = "tidemark (1,\"a b\",2025-10-11 23:10:58.906547)"
+        let server = try connection.scalar("SELECT hashtextextended($1::text COLLATE \"C\", 0)", [.text(probe)])
+        return server == .integer(TextHash.hash(probe))
+    }
+}
+
+/// A batch as one array per column, `INSERT … SELECT * FROM unnest($1::T1[], …)`: as many parameters as
+/// columns instead of one per value, parsed by the server's array input in C, and one statement whatever the
+/// batch size — several times faster than a multi-row VALUES list.
+final class ArrayUpserter: RowUpserter {
+    private let connection: any Connection
+    private let columnCount: Int
+    private let sql: String
+    private var statement: (any PreparedStatement)?
+
+    init(connection: any Connection, table: TableName, columns: [String], key: [String], arrayTypes: [String]) {
+        self.connection = connection
+        self.columnCount = columns.count
+        let arrays = arrayTypes.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", ")
+        self.sql = PostgresDialect().upsert(into: table, columns: columns, key: key,
+                                            rows: "SELECT * FROM unnest(\(arrays))")
+    }
+
+    func upsert(_ rows: [[Value]]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        if statement == nil { statement = try connection.prepare(sql) }
+        let arrays = (0..<columnCount).map { column in Value.text(PostgresText.arrayLiteral(rows.lazy.map { $0[column] })) }
+        return try statement!.execute(arrays)
+    }
+}

@@ -1,0 +1,85 @@
+import TidemarkDatabase
+
+/// SQLite's spellings. SQLite has no schemas, no exact decimal type (decimals are kept as their digits in a
+/// text-affinity `DECIMAL_TEXT(p,s)` column) and no row-to-text cast: the canonical row is built by the
+/// registered function `tidemark_row_text` (``SQLiteFunctions``), told each column's ``RowTextKind``.
+public struct SQLiteDialect: SQLDialect {
+    public init() {}
+
+    public var engine: Engine { .sqlite }
+    public var hasSchemas: Bool { false }
+
+    public func ddl(_ type: ColumnType) -> String {
+        switch type {
+        case .numeric(0, _): return "DECIMAL_TEXT"
+        case .numeric(let p, let s): return "DECIMAL_TEXT(\(p),\(s))"
+        case .double: return "DOUBLE"
+        case .timestamp: return "TIMESTAMP"
+        case .bytes: return "BLOB"
+        default: return standardDDL(type)!
+        }
+    }
+
+    public func createSchema(_ schema: String) -> String? { nil }
+
+    public func createStagingTable(_ staging: TableName, like table: TableName) -> String {
+        "CREATE TEMP TABLE IF NOT EXISTS \(staging.quoted) AS SELECT * FROM \(table.quoted) WHERE 0"
+    }
+
+    public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
+        // The change predicate names the existing row by the table's own name; SQLite spells "is distinct
+        // from" `IS NOT`.
+        upsertStatement(into: table, columns: columns, key: key, rows: rows, tableClause: table.quoted,
+                        existingRow: quoteIdentifier(table.name), distinct: "IS NOT")
+    }
+
+    public func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
+                             types: [ColumnType?]) -> any RowUpserter {
+        ValuesUpserter(connection: connection, table: table, columns: columns, key: key)
+    }
+
+    public func canonicalRow(_ columns: [ColumnInfo]) -> String {
+        "tidemark_row_text(\(rowFunctionArguments(columns)))"
+    }
+
+    public func rowHash(_ columns: [ColumnInfo]) -> String {
+        "tidemark_row_hash(\(rowFunctionArguments(columns)))"
+    }
+
+    public var groupsRangesInOneScan: Bool { false }
+
+    /// The row functions hash with ``TextHash`` itself.
+    public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool { true }
+
+    /// `'<kind letters>', c1, c2, …` for the row functions.
+    private func rowFunctionArguments(_ columns: [ColumnInfo]) -> String {
+        let kinds = columns.map { Character(UnicodeScalar(RowTextKind($0.type ?? .text).rawValue)) }
+        return "'" + String(kinds) + "', " + quoteIdentifiers(columns.map(\.name))
+    }
+}
+
+/// How `tidemark_row_text` spells a value, by its column's type: one ASCII letter per column in the function's
+/// first argument. SQLite types values, not columns, so the function must be told what each column means.
+enum RowTextKind: UInt8 {
+    case integer = 0x69  // i
+    case boolean = 0x62  // b
+    case decimal = 0x64  // d
+    case double = 0x66  // f
+    case bytes = 0x78  // x
+    case date = 0x44  // D
+    case timestamp = 0x54  // T
+    case text = 0x74  // t
+
+    init(_ type: ColumnType) {
+        switch type {
+        case .bigint, .integer, .smallint: self = .integer
+        case .boolean: self = .boolean
+        case .numeric: self = .decimal
+        case .double: self = .double
+        case .bytes: self = .bytes
+        case .date: self = .date
+        case .timestamp: self = .timestamp
+        case .text, .varchar: self = .text
+        }
+    }
+}
