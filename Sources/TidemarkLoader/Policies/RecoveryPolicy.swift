@@ -73,36 +73,38 @@ struct ReconcilePolicy: RecoveryPolicy {
         let source = load.reader.connection
         let target = load.writer.connection
         for db in [source, target] { try CanonicalRow.checkHashAgreement(db, table: plan.table) }
-        return try load.usage.measure("Reconciler.run") {
-            try source.readSnapshot {
-                let verifier = try Verifier(plan: plan, source: source, target: target, settings: settings,
-                                            excluded: try unchangedRejections(load))
-                guard let found = try verifier.differences() else { return RecoveryOutcome(verified: true) }
-                try settings.afterVerify?()
-                let swap = found.sourceCount > 0 && Double(found.count) > settings.swapFraction * Double(found.sourceCount)
-                if swap {
-                    try reload.replaceThroughStaging()
-                } else {
-                    let repairer = Repairer(load: load)
+        return try source.readSnapshot {
+            let verifier = try Verifier(plan: plan, source: source, target: target, settings: settings,
+                                        excluded: try unchangedRejections(load))
+            guard let found = try load.usage.measure("Verifier.differences", verifier.differences) else {
+                return RecoveryOutcome(verified: true)
+            }
+            try settings.afterVerify?()
+            let swap = found.sourceCount > 0 && Double(found.count) > settings.swapFraction * Double(found.sourceCount)
+            if swap {
+                try reload.replaceThroughStaging()
+            } else {
+                let repairer = Repairer(load: load)
+                try load.usage.measure("Repairer.repair") {
                     for difference in found.rows where !difference.isEmpty { try repairer.repair(difference) }
                 }
-                // Rows rejected during the repair are reported, not missing: verify without them. The ranges that
-                // matched were verified in this snapshot and not written since, so only the repaired ones are
-                // checked again (all of it after a swap).
-                let recheck = swap || found.leaves.contains { $0.lower == nil } ? [KeyRange.all] : found.leaves
-                if let (expected, actual) = try verifier.excluding(try unchangedRejections(load)).mismatch(in: recheck) {
-                    throw LoadError(table: plan.table, "verification still fails after repair (source \(expected.count) "
-                        + "rows, target \(actual.count) in the range checked)")
-                }
-                load.checkpointer.count(written: swap ? Int(found.sourceCount) : found.missing + found.changed)
-                try load.checkpointer.checkpoint(try verifier.verifiedCursor())
-
-                let reason = "verification found \(found.missing) missing, \(found.changed) changed, \(found.extra) extra rows"
-                let action = swap ? "reloaded through a staging table and swapped it in" : "repaired those rows"
-                load.logger.warning("\(plan.table): \(reason); \(action)")
-                return RecoveryOutcome(fallback: swap ? .full_reload : .repair, reason: reason,
-                                       rowsRepaired: found.missing + found.changed, rowsDeleted: found.extra, verified: true)
             }
+            // Rows rejected during the repair are reported, not missing: verify without them. The ranges that
+            // matched were verified in this snapshot and not written since, so only the repaired ones are
+            // checked again (all of it after a swap).
+            let recheck = swap || found.leaves.contains { $0.lower == nil } ? [KeyRange.all] : found.leaves
+            if let (expected, actual) = try verifier.excluding(try unchangedRejections(load)).mismatch(in: recheck) {
+                throw LoadError(table: plan.table, "verification still fails after repair (source \(expected.count) "
+                    + "rows, target \(actual.count) in the range checked)")
+            }
+            load.checkpointer.count(written: swap ? Int(found.sourceCount) : found.missing + found.changed)
+            try load.checkpointer.checkpoint(try verifier.verifiedCursor())
+
+            let reason = "verification found \(found.missing) missing, \(found.changed) changed, \(found.extra) extra rows"
+            let action = swap ? "reloaded through a staging table and swapped it in" : "repaired those rows"
+            load.logger.warning("\(plan.table): \(reason); \(action)")
+            return RecoveryOutcome(fallback: swap ? .full_reload : .repair, reason: reason,
+                                   rowsRepaired: found.missing + found.changed, rowsDeleted: found.extra, verified: true)
         }
     }
 
