@@ -32,7 +32,10 @@ import TidemarkTestSupport
     func `a thousand open and close cycles leave the open descriptor count where it was`(engine: Engine) async throws {
         let directory = try TestDatabases.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = engine == .sqlite ? .sqlite(path: directory + "/cycles.sqlite") : try TestDatabases.postgresServer()
+        let database: DatabaseURL = switch engine {
+        case .sqlite: .sqlite(path: directory + "/cycles.sqlite")
+        case .postgres: try TestDatabases.postgresServer()
+        }
         let argument = database.commandLineArgument
         await #expect(processExitsWith: .success) { [argument = argument as String] in
             // Recorded rather than thrown: an error thrown out of an exit test ends the child with a bare SIGILL.
