@@ -115,8 +115,12 @@ extension BenchmarkCase {
         options.sourceSchema = source.schema ?? "public"
         options.targetSchema = target.schema ?? "raw"
         let sourceURL = source.url, targetURL = target.url
+        let sourceConnection = try openConnection(sourceURL)
+        defer { sourceConnection.close() }
+        let targetConnection = try openConnection(targetURL)
+        defer { targetConnection.close() }
         let loader = TableLoader(
-            source: try openConnection(sourceURL), target: try openConnection(targetURL),
+            source: sourceConnection, target: targetConnection,
             sourceFactory: { try openConnection(sourceURL) }, targetFactory: { try openConnection(targetURL) },
             options: options, logger: Logger(label: "tidemark-bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let result = loader.load(BenchmarkTable.config(rows: rows, batchSize: batchSize))
@@ -127,7 +131,9 @@ extension BenchmarkCase {
     }
 
     private func rawCopy() throws -> CaseOutcome {
-        guard let connection = try openConnection(target.url) as? PostgresConnection else {
+        let opened = try openConnection(target.url)
+        defer { opened.close() }
+        guard let connection = opened as? PostgresConnection else {
             throw BenchmarkError("raw COPY needs a PostgreSQL target")
         }
         let fixture = BenchmarkTable.fixture(rows: rows, seed: seed)
@@ -151,6 +157,7 @@ extension BenchmarkCase {
 
     private func sqliteInserts() throws -> CaseOutcome {
         let connection = try openConnection(target.url)
+        defer { connection.close() }
         guard connection.engine == .sqlite else { throw BenchmarkError("SQLite inserts need a SQLite target") }
         let fixture = BenchmarkTable.fixture(rows: rows, seed: seed)
         try createEmpty(fixture, on: connection)

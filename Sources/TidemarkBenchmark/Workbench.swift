@@ -31,6 +31,7 @@ final class Workbench {
     func remove() {
         _ = try? admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.sourceSchema)) CASCADE")
         _ = try? admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.targetSchema)) CASCADE")
+        admin.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -64,6 +65,7 @@ final class Workbench {
     private func installSQLite(_ fixture: FixtureTable, at path: String) throws {
         for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
         let db = try openConnection(.sqlite(path: path))
+        defer { db.close() }
         try db.execute("PRAGMA journal_mode=WAL")
         try Fixtures.install(fixture, into: db)
         try db.execute("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE")
@@ -106,6 +108,7 @@ final class Workbench {
     func applyDelta(_ path: BenchmarkPath, rows: Int, round: Int) throws -> Int {
         let endpoint = source(path)
         let db = try openConnection(endpoint.url)
+        defer { db.close() }
         let half = max(1, rows / 200)
         let stamp = Value.timestamp(LocalTimestamp(year: 2026, month: 1, day: round, hour: 12))
         let e = db.engine
@@ -135,6 +138,7 @@ final class Workbench {
     func damageTarget(_ path: BenchmarkPath, rows: Int) throws {
         let endpoint = target(path)
         let db = try openConnection(endpoint.url)
+        defer { db.close() }
         let e = db.engine
         let step = max(1, rows / 200)
         try db.transaction {
@@ -212,7 +216,9 @@ final class Workbench {
             .split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
             .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } ?? "unknown OS"
         let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
-        let sqlite = try openConnection(.sqlite(path: ":memory:")).scalar("SELECT sqlite_version()")?.string ?? "?"
+        let scratch = try openConnection(.sqlite(path: ":memory:"))
+        defer { scratch.close() }
+        let sqlite = try scratch.scalar("SELECT sqlite_version()")?.string ?? "?"
         let postgres = try admin.scalar("SHOW server_version")?.string ?? "?"
         return "\(os), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
             + String(format: "%.0f GiB", memory) + ", SQLite \(sqlite), PostgreSQL \(postgres)"

@@ -53,9 +53,17 @@ public protocol Connection: AnyObject {
 
     /// Primary-key columns of a table in key order; empty when it has none.
     func primaryKey(of table: TableName) throws -> [String]
+
+    // MARK: Lifetime
+
+    /// Finalizes the connection's prepared statements and closes it, releasing its file or server session now
+    /// rather than whenever the last reference goes. Calling it again does nothing; any other use of the
+    /// connection or of its statements afterwards throws a `.usage` error. A released connection closes itself.
+    func close()
 }
 
-/// A statement prepared once and run many times with different parameters.
+/// A statement prepared once and run many times with different parameters. It does not keep its connection
+/// open: once the connection is closed, running the statement throws.
 public protocol PreparedStatement: AnyObject {
     @discardableResult
     func execute(_ parameters: [Value]) throws -> Int

@@ -6,12 +6,16 @@ import TidemarkDatabase
 import Glibc
 #endif
 
-/// A connection to a PostgreSQL server through libpq (`PGconn`), closed with `PQfinish` in `deinit`.
+/// A connection to a PostgreSQL server through libpq (`PGconn`), closed with `PQfinish` by ``close()`` or when
+/// released.
 ///
 /// Every session is set to ISO dates, UTC, UTF-8 and hex bytea, so values decode the same whatever the
 /// server's defaults are.
 public final class PostgresConnection: Connection {
-    let handle: OpaquePointer
+    /// Nil once closed.
+    private var pgconn: OpaquePointer?
+    /// The open connection, for code running after ``startCommand(_:)`` checked that it is open.
+    var handle: OpaquePointer { pgconn! }
     public var dialect: any SQLDialect { PostgresDialect() }
     private let nesting = TransactionNesting()
     private var preparedCount = 0
@@ -39,14 +43,20 @@ public final class PostgresConnection: Connection {
             PQfinish(connection)  // also needed after a failed connect
             throw error
         }
-        self.handle = connection
+        self.pgconn = connection
         try execute("""
             SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; \
             SET bytea_output = 'hex'; SET extra_float_digits = 3; SET client_min_messages = warning
             """)
     }
 
-    deinit { PQfinish(handle) }
+    deinit { close() }
+
+    public func close() {
+        guard let pgconn else { return }
+        self.pgconn = nil
+        PQfinish(pgconn)
+    }
 
     // MARK: - Statements
 
@@ -61,7 +71,7 @@ public final class PostgresConnection: Connection {
 
     /// One round trip. Without parameters the text may hold several statements (`PQexec`).
     private func run(_ sql: String, _ parameters: [Value]) throws -> PostgresResult {
-        deallocateReleased()
+        try startCommand(sql)
         let raw: OpaquePointer?
         if parameters.isEmpty {
             raw = PQexec(handle, sql)
@@ -85,7 +95,7 @@ public final class PostgresConnection: Connection {
 
     public func stream(_ sql: String, _ parameters: [Value], batchSize: Int, _ body: ([Row]) throws -> Void) throws {
         precondition(batchSize > 0, "batchSize must be positive")
-        deallocateReleased()
+        try startCommand(sql)
         let sent = withParameters(parameters) { n, types, values, lengths, formats in
             PQsendQueryParams(handle, sql, n, types, values, lengths, formats, 0)
         }
@@ -135,16 +145,18 @@ public final class PostgresConnection: Connection {
         _ = PQcancel(cancel, &buffer, Int32(buffer.count))
     }
 
-    /// Sends the `DEALLOCATE`s of statements released since the last command. A failure (say, inside a failed
-    /// transaction) only leaves the statement allocated until the session ends.
-    fileprivate func deallocateReleased() {
+    /// Starts every command: throws once the connection is closed, else sends the `DEALLOCATE`s of statements
+    /// released since the last command. A failed `DEALLOCATE` (say, inside a failed transaction) only leaves the
+    /// statement allocated until the session ends.
+    fileprivate func startCommand(_ sql: String) throws {
+        guard pgconn != nil else { throw PostgresErrors.closed(sql: sql) }
         for name in released.takeAll() {
             if let raw = PQexec(handle, "DEALLOCATE \(quoteIdentifier(name))") { PQclear(raw) }
         }
     }
 
     public func prepare(_ sql: String) throws -> any PreparedStatement {
-        deallocateReleased()
+        try startCommand(sql)
         preparedCount += 1
         return try PostgresStatement(connection: self, name: "tidemark_\(preparedCount)", sql: sql)
     }
@@ -174,7 +186,7 @@ public final class PostgresConnection: Connection {
     public func copyIn(into table: TableName, columns: [String],
                        _ produce: (_ put: ([UInt8]) throws -> Void) throws -> Void) throws -> Int {
         let sql = Self.copySQL(table, columns)
-        deallocateReleased()
+        try startCommand(sql)
         guard let start = PQexec(handle, sql) else { throw PostgresErrors.server(nil, connection: handle, sql: sql) }
         let started = PostgresResult(start)
         guard started.status == PGRES_COPY_IN else { throw PostgresErrors.server(start, connection: handle, sql: sql) }
@@ -273,18 +285,23 @@ public final class PostgresConnection: Connection {
 
 /// A server-side prepared statement (`PQprepare`), deallocated when released.
 final class PostgresStatement: PreparedStatement {
-    private let connection: PostgresConnection
+    /// Weak, so that a statement never keeps its connection open.
+    private weak let connection: PostgresConnection?
+    /// Where `deinit` queues the `DEALLOCATE`: all of the connection a statement touches when released, which may
+    /// be on another thread or after the connection closed.
+    private let released: ReleasedStatements
     private let name: String
     private let sql: String
 
     init(connection: PostgresConnection, name: String, sql: String) throws {
         self.connection = connection
+        self.released = connection.released
         self.name = name
         self.sql = sql
         _ = try connection.check(PQprepare(connection.handle, name, sql, 0, nil), sql: sql)
     }
 
-    deinit { connection.released.add(name) }
+    deinit { released.add(name) }
 
     func execute(_ parameters: [Value]) throws -> Int {
         try run(parameters).affectedRows
@@ -296,7 +313,8 @@ final class PostgresStatement: PreparedStatement {
     }
 
     private func run(_ parameters: [Value]) throws -> PostgresResult {
-        connection.deallocateReleased()
+        guard let connection else { throw PostgresErrors.closed(sql: sql) }
+        try connection.startCommand(sql)
         let raw = withParameters(parameters) { n, _, values, lengths, formats in
             PQexecPrepared(connection.handle, name, n, values, lengths, formats, 0)
         }

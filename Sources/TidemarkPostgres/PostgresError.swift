@@ -36,6 +36,12 @@ enum PostgresErrors {
         DatabaseError(engine: .postgres, kind: .usage, code: "08P01", message: message, sql: sql)
     }
 
+    /// The connection, or the connection of a statement, was used after ``PostgresConnection/close()``
+    /// (SQLSTATE 08003, connection_does_not_exist).
+    static func closed(sql: String?) -> DatabaseError {
+        DatabaseError(engine: .postgres, kind: .usage, code: "08003", message: "the connection is closed", sql: sql)
+    }
+
     private static func lastMessage(_ connection: OpaquePointer) -> String {
         trimmed(PQerrorMessage(connection).map { String(cString: $0) } ?? "unknown error")
     }

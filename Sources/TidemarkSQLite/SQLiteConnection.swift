@@ -1,11 +1,11 @@
 internal import CSQLite
 import TidemarkDatabase
 
-/// A connection to one SQLite database file (or `:memory:`), closed in `deinit`.
+/// A connection to one SQLite database file (or `:memory:`), closed by ``close()`` or when released.
 ///
 /// Statements run through ``execute(_:_:)`` and ``query(_:_:)`` are prepared once and cached by SQL text.
 public final class SQLiteConnection: Connection {
-    let handle: OpaquePointer
+    let database: SQLiteHandle
     public let path: String
     public var dialect: any SQLDialect { SQLiteDialect() }
     private let nesting = TransactionNesting()
@@ -26,7 +26,7 @@ public final class SQLiteConnection: Connection {
             sqlite3_close_v2(db)
             throw error
         }
-        self.handle = db
+        self.database = SQLiteHandle(db)
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 10_000)
@@ -35,19 +35,22 @@ public final class SQLiteConnection: Connection {
         try execute("SELECT count(*) FROM sqlite_schema")
     }
 
-    deinit {
+    deinit { close() }
+
+    public func close() {
+        database.close()
         cache.removeAll()
-        sqlite3_close_v2(handle)
     }
 
     // MARK: - Statements
 
     public func execute(_ sql: String, _ parameters: [Value]) throws -> Int {
-        if parameters.isEmpty, isScript(sql) {
-            let before = sqlite3_total_changes64(handle)
-            let code = sqlite3_exec(handle, sql, nil, nil, nil)
-            guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: handle, sql: sql) }
-            return Int(sqlite3_total_changes64(handle) - before)
+        let db = try database.handle(for: sql)
+        if parameters.isEmpty, Self.isScript(sql, on: db) {
+            let before = sqlite3_total_changes64(db)
+            let code = sqlite3_exec(db, sql, nil, nil, nil)
+            guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: db, sql: sql) }
+            return Int(sqlite3_total_changes64(db) - before)
         }
         return try cachedStatement(sql).execute(parameters)
     }
@@ -85,11 +88,11 @@ public final class SQLiteConnection: Connection {
     }
 
     /// True when `sql` holds more than one statement (run as a script through `sqlite3_exec`).
-    private func isScript(_ sql: String) -> Bool {
+    private static func isScript(_ sql: String, on db: OpaquePointer) -> Bool {
         sql.withCString { text in
             var statement: OpaquePointer?
             var tail: UnsafePointer<CChar>?
-            let code = sqlite3_prepare_v2(handle, text, -1, &statement, &tail)
+            let code = sqlite3_prepare_v2(db, text, -1, &statement, &tail)
             sqlite3_finalize(statement)
             // The tail points into this temporary C string: read it here, not after.
             guard code == SQLITE_OK, let tail else { return false }
@@ -147,5 +150,30 @@ public final class SQLiteConnection: Connection {
     public func primaryKey(of table: TableName) throws -> [String] {
         try query("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", [.text(table.name)])
             .compactMap { $0[0].string }
+    }
+}
+
+/// The `sqlite3` handle, shared by a connection and its statements so that a statement needs no reference to its
+/// connection: the connection caches statements, and a reference back would keep both alive forever.
+final class SQLiteHandle {
+    private var pointer: OpaquePointer?
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+
+    var isOpen: Bool { pointer != nil }
+
+    /// The handle for one use of the connection or a statement; every use after ``close()`` throws here.
+    func handle(for sql: String?) throws -> OpaquePointer {
+        guard let pointer else { throw SQLiteErrors.closed(sql: sql) }
+        return pointer
+    }
+
+    /// Finalizes every statement prepared on the handle (cached ones, and ones `prepare` handed out that may
+    /// outlive the connection), then closes it.
+    func close() {
+        guard let pointer else { return }
+        self.pointer = nil
+        while let statement = sqlite3_next_stmt(pointer, nil) { sqlite3_finalize(statement) }
+        sqlite3_close_v2(pointer)
     }
 }

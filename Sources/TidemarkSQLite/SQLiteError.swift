@@ -15,6 +15,11 @@ enum SQLiteErrors {
     static func usage(_ message: String, sql: String? = nil) -> DatabaseError {
         DatabaseError(engine: .sqlite, kind: .usage, code: String(SQLITE_MISUSE), message: message, sql: sql)
     }
+
+    /// The connection, or the connection of a statement, was used after ``SQLiteConnection/close()``.
+    static func closed(sql: String?) -> DatabaseError {
+        usage("the connection is closed", sql: sql)
+    }
 }
 
 /// `SQLITE_TRANSIENT` is a cast macro Swift cannot import: SQLite copies the bound bytes.

@@ -1,11 +1,12 @@
 internal import CSQLite
 import TidemarkDatabase
 
-/// One prepared SQLite statement (`sqlite3_stmt`), finalized in `deinit`.
+/// One prepared SQLite statement (`sqlite3_stmt`), finalized in `deinit`, or by its connection's `close()`.
 ///
 /// Column names and the decoding rule of each column are worked out once, at prepare time.
 public final class SQLiteStatement: PreparedStatement {
-    private let connection: SQLiteConnection
+    /// Shared with the connection instead of a reference to it (see ``SQLiteHandle``).
+    private let database: SQLiteHandle
     let handle: OpaquePointer
     let sql: String
     private let parameterCount: Int
@@ -13,20 +14,21 @@ public final class SQLiteStatement: PreparedStatement {
     private let decoders: [DeclaredKind]
 
     init(connection: SQLiteConnection, sql: String, persistent: Bool) throws {
-        self.connection = connection
+        self.database = connection.database
         self.sql = sql
+        let db = try database.handle(for: sql)
         var statement: OpaquePointer?
         var hasMore = false
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
         let code = sql.withCString { text in
             var tail: UnsafePointer<CChar>?
-            let code = sqlite3_prepare_v3(connection.handle, text, -1, flags, &statement, &tail)
+            let code = sqlite3_prepare_v3(db, text, -1, flags, &statement, &tail)
             // The tail points into this temporary C string: read it here, not after.
             hasMore = tail.map { !String(cString: $0).trimmingSemicolons().isEmpty } ?? false
             return code
         }
         guard code == SQLITE_OK, let statement else {
-            throw SQLiteErrors.statement(code, db: connection.handle, sql: sql)
+            throw SQLiteErrors.statement(code, db: db, sql: sql)
         }
         if hasMore {
             sqlite3_finalize(statement)
@@ -40,13 +42,15 @@ public final class SQLiteStatement: PreparedStatement {
     }
 
     deinit {
-        sqlite3_finalize(handle)
+        // A closed connection has finalized it already.
+        if database.isOpen { sqlite3_finalize(handle) }
     }
 
     public func execute(_ parameters: [Value]) throws -> Int {
-        let before = sqlite3_total_changes64(connection.handle)
+        let db = try database.handle(for: sql)
+        let before = sqlite3_total_changes64(db)
         try run(parameters) { _ in }
-        return Int(sqlite3_total_changes64(connection.handle) - before)
+        return Int(sqlite3_total_changes64(db) - before)
     }
 
     public func query(_ parameters: [Value]) throws -> [Row] {
@@ -57,11 +61,12 @@ public final class SQLiteStatement: PreparedStatement {
 
     /// Binds, steps to the end calling `onRow` for each row, and resets — also when `onRow` throws.
     func run(_ parameters: [Value], onRow: (SQLiteStatement) throws -> Void) throws {
+        let db = try database.handle(for: sql)
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        try bind(parameters)
+        try bind(parameters, db: db)
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_ROW {
@@ -69,12 +74,12 @@ public final class SQLiteStatement: PreparedStatement {
             } else if code == SQLITE_DONE {
                 return
             } else {
-                throw SQLiteErrors.statement(code, db: connection.handle, sql: sql)
+                throw SQLiteErrors.statement(code, db: db, sql: sql)
             }
         }
     }
 
-    private func bind(_ parameters: [Value]) throws {
+    private func bind(_ parameters: [Value], db: OpaquePointer) throws {
         guard parameters.count == parameterCount else {
             throw SQLiteErrors.usage(
                 "statement expects \(parameterCount) parameters, \(parameters.count) given", sql: sql)
@@ -101,7 +106,7 @@ public final class SQLiteStatement: PreparedStatement {
                     }
                 }
             }
-            guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: connection.handle, sql: sql) }
+            guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: db, sql: sql) }
         }
     }
 

@@ -77,17 +77,21 @@ struct ETLRun: ParsableCommand {
         options.reconcile.leafSize = leafSize
         options.reconcile.swapFraction = swapFraction
 
+        func open(_ url: DatabaseURL) throws -> any Connection {
+            do {
+                return try openConnection(url)
+            } catch {
+                logger.error("\(error)")
+                throw ExitCode.failure
+            }
+        }
         let sourceURL = try DatabaseURL(source)
         let targetURL = try DatabaseURL(target)
-        let sourceConnection: any Connection
-        let targetConnection: any Connection
-        do {
-            sourceConnection = try openConnection(sourceURL)
-            targetConnection = try openConnection(targetURL)
-        } catch {
-            logger.error("\(error)")
-            throw ExitCode.failure
-        }
+        // Closed however run() ends, whoever still holds them (the loader does).
+        let sourceConnection = try open(sourceURL)
+        defer { sourceConnection.close() }
+        let targetConnection = try open(targetURL)
+        defer { targetConnection.close() }
         let loader = TableLoader(
             source: sourceConnection, target: targetConnection, sourceFactory: Self.factory(sourceURL),
             targetFactory: Self.factory(targetURL), options: options, logger: logger)

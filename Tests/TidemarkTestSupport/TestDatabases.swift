@@ -24,17 +24,23 @@ public enum TestDatabases {
             let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
             let server = try postgresServer()
             let admin = try openConnection(server)
+            defer { admin.close() }
             try admin.execute("CREATE SCHEMA \(quoteIdentifier(String(schema)))")
             defer { _ = try? admin.execute("DROP SCHEMA \(quoteIdentifier(String(schema))) CASCADE") }
             return try body(withSearchPath(server, schema: String(schema)))
         }
     }
 
-    /// Opens a fresh database and hands the connection (and its URL, for second connections) to `body`.
+    /// Opens a fresh database and hands the connection (and its URL, for second connections) to `body`; the
+    /// connection is closed after it.
     public static func withConnection<T>(
         _ engine: Engine, _ body: (_ connection: any Connection, _ url: DatabaseURL) throws -> T
     ) throws -> T {
-        try withFreshDatabase(engine) { url in try body(try openConnection(url), url) }
+        try withFreshDatabase(engine) { url in
+            let connection = try openConnection(url)
+            defer { connection.close() }
+            return try body(connection, url)
+        }
     }
 
     /// A new temporary directory (the caller removes it).

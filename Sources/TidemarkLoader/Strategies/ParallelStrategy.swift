@@ -28,6 +28,7 @@ struct ParallelStrategy: LoadStrategy {
             return try StreamingStrategy().load([phase], load: load)
         }
 
+        defer { workers.close() }
         let results = ParallelResults(count: ranges.count)
         let queries = ranges.map { load.reader.query(phase, keyRange: $0) }
         let batchSize = plan.batchSize
@@ -111,10 +112,17 @@ struct ParallelStrategy: LoadStrategy {
     }
 }
 
-/// The workers' connections, opened and released on the coordinator's thread; worker `i` alone uses pair `i`
+/// The workers' connections, opened and closed on the coordinator's thread; worker `i` alone uses pair `i`
 /// while they run.
 struct WorkerConnections: @unchecked Sendable {
     let connections: [(any Connection, BatchWriter)]
+
+    func close() {
+        for (source, writer) in connections {
+            source.close()
+            writer.connection.close()
+        }
+    }
 }
 
 struct RangeOutcome: Sendable {

@@ -51,6 +51,7 @@ public final class FaultInjectingConnection: Connection {
     public var dialect: any SQLDialect { base.dialect }
     public var sessionID: ObjectIdentifier { base.sessionID }
     public var isInTransaction: Bool { base.isInTransaction }
+    public func close() { base.close() }
 
     public func execute(_ sql: String, _ parameters: [Value]) throws -> Int { try base.execute(sql, parameters) }
     public func query(_ sql: String, _ parameters: [Value]) throws -> [Row] { try base.query(sql, parameters) }

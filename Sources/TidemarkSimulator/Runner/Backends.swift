@@ -7,7 +7,7 @@ public enum Backend: String, Sendable, CaseIterable, Codable {
     case sqlite, postgres
 }
 
-/// A fresh source and target for one cell, removed by `close()`.
+/// A fresh source and target for one cell, closed and removed by `close()`.
 final class CellDatabases {
     let source: any Connection
     let target: any Connection
@@ -32,7 +32,11 @@ final class CellDatabases {
     func targetTable(_ name: String) -> TableName { TableName(name, schema: targetSchema) }
     var trackingTable: TableName { TableName("etl_load_status", schema: targetSchema) }
 
-    func close() { cleanup() }
+    func close() {
+        source.close()
+        target.close()
+        cleanup()
+    }
 }
 
 /// Makes fresh databases per cell: temp SQLite files, or a pair of schemas in one PostgreSQL database, so
@@ -80,6 +84,7 @@ struct PostgresEnvironment: CellEnvironment {
             cleanup: {
                 _ = try? admin.execute(
                     "DROP SCHEMA \(quoteIdentifier(sourceSchema)) CASCADE; DROP SCHEMA \(quoteIdentifier(targetSchema)) CASCADE")
+                admin.close()
             })
     }
 }
