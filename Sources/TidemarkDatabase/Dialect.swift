@@ -14,8 +14,9 @@ public protocol SQLDialect: Sendable {
     /// `CREATE SCHEMA IF NOT EXISTS …`, or nil when the engine has no schemas.
     func createSchema(_ schema: String) -> String?
 
-    /// An empty session-private table shaped like `table`, for batches merged into it with an upsert.
-    func createStagingTable(_ staging: TableName, like table: TableName) -> String
+    /// The qualified name of a session-private table: it is gone when the connection closes, however it ends,
+    /// and the qualification keeps a DROP of it from ever reaching a user's table of the same name.
+    func temporaryTable(_ name: String) -> TableName
 
     /// `INSERT … <rows> ON CONFLICT (key) DO UPDATE … WHERE <some column changed>`: `rows` is a VALUES list or
     /// a SELECT. Unchanged rows are left alone, so the count it returns is rows inserted or changed.

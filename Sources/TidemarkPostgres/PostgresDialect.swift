@@ -24,9 +24,7 @@ public struct PostgresDialect: SQLDialect {
         "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))"
     }
 
-    public func createStagingTable(_ staging: TableName, like table: TableName) -> String {
-        "CREATE TEMP TABLE IF NOT EXISTS \(staging.quoted) (LIKE \(table.quoted) INCLUDING DEFAULTS)"
-    }
+    public func temporaryTable(_ name: String) -> TableName { TableName(name, schema: "pg_temp") }
 
     public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
         // An alias lets the change predicate name the existing row whatever schema the table is in.

@@ -22,9 +22,7 @@ public struct SQLiteDialect: SQLDialect {
 
     public func createSchema(_ schema: String) -> String? { nil }
 
-    public func createStagingTable(_ staging: TableName, like table: TableName) -> String {
-        "CREATE TEMP TABLE IF NOT EXISTS \(staging.quoted) AS SELECT * FROM \(table.quoted) WHERE 0"
-    }
+    public func temporaryTable(_ name: String) -> TableName { TableName(name, schema: "temp") }
 
     public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
         // The change predicate names the existing row by the table's own name; SQLite spells "is distinct

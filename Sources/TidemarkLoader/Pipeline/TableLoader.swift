@@ -127,7 +127,7 @@ public final class TableLoader {
 
     /// config → plan → schema changes → read, write, checkpoint → verify and repair → result.
     private func loadTable(_ config: TableConfig, into result: inout LoadResult, checkpointer: inout Checkpointer?) throws {
-        let tracking = trackingTable
+        var tracking = trackingTable
         try tracking.ensureExists()
         let stored = try tracking.read(config.name)
         let plan = try usage.measure("Pipeline.plan") {

@@ -66,8 +66,14 @@ struct Planner {
             warnings.append("incremental columns other than the key that are not timestamps are not used as cursors")
         }
 
-        let sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable).plan()
+        var sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable).plan()
         warnings += sync.warnings
+        // Earlier versions reloaded through a permanent `tidemark_swap_<table>` and could leave it behind.
+        let leftover = TableName("tidemark_swap_" + name, schema: targetTable.schema)
+        if try target.tableExists(leftover) {
+            sync.changes.insert(.dropLeftover(leftover), at: 0)
+            warnings.append("removing \(leftover), left behind by an earlier Tidemark run")
+        }
 
         // The stored cursor counts only if it belongs to the same columns (FM-26) and parses (FM-8).
         var cursor = Cursor.empty
@@ -208,6 +214,8 @@ struct TargetSchemaSync {
 public enum SchemaChange: Sendable, CustomStringConvertible {
     case createTable(TableSchema)
     case addColumn(TableName, ColumnDefinition)
+    /// A staging table an earlier run of Tidemark left behind (never a user's table; never with CASCADE).
+    case dropLeftover(TableName)
 
     func apply(on connection: any Connection) throws {
         switch self {
@@ -217,6 +225,8 @@ public enum SchemaChange: Sendable, CustomStringConvertible {
         case .addColumn(let table, let column):
             try connection.execute("ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(column.name)) "
                 + connection.dialect.ddl(column.type))
+        case .dropLeftover(let table):
+            try connection.execute("DROP TABLE \(table.quoted)")
         }
     }
 
@@ -224,6 +234,7 @@ public enum SchemaChange: Sendable, CustomStringConvertible {
         switch self {
         case .createTable(let schema): return "create target table \(schema.name)"
         case .addColumn(let table, let column): return "add column \(column.name) \(column.type) to \(table)"
+        case .dropLeftover(let table): return "drop \(table), left behind by an earlier run"
         }
     }
 }

@@ -61,7 +61,7 @@ struct HybridPolicy: RecoveryPolicy {
 }
 
 /// `reconcile`: after every incremental phase, verify the target by range checksums and repair only what
-/// differs (or reload through staging when most of it does), all on one source snapshot; then derive the
+/// differs (or reload the table in place when most of it does), all on one source snapshot; then derive the
 /// cursor from the verified source. `verify: off` in tables.yml skips it.
 struct ReconcilePolicy: RecoveryPolicy {
     static let kind = PolicyKind.reconcile
@@ -80,9 +80,9 @@ struct ReconcilePolicy: RecoveryPolicy {
                 return RecoveryOutcome(verified: true)
             }
             try settings.afterVerify?()
-            let swap = found.sourceCount > 0 && Double(found.count) > settings.swapFraction * Double(found.sourceCount)
-            if swap {
-                try reload.replaceThroughStaging()
+            let reloads = found.sourceCount > 0 && Double(found.count) > settings.swapFraction * Double(found.sourceCount)
+            if reloads {
+                try reload.replaceInPlace()
             } else {
                 let repairer = Repairer(load: load)
                 try load.usage.measure("Repairer.repair") {
@@ -91,19 +91,19 @@ struct ReconcilePolicy: RecoveryPolicy {
             }
             // Rows rejected during the repair are reported, not missing: verify without them. The ranges that
             // matched were verified in this snapshot and not written since, so only the repaired ones are
-            // checked again (all of it after a swap).
-            let recheck = swap || found.leaves.contains { $0.lower == nil } ? [KeyRange.all] : found.leaves
+            // checked again (all of it after a reload).
+            let recheck = reloads || found.leaves.contains { $0.lower == nil } ? [KeyRange.all] : found.leaves
             if let (expected, actual) = try verifier.excluding(try unchangedRejections(load)).mismatch(in: recheck) {
                 throw LoadError(table: plan.table, "verification still fails after repair (source \(expected.count) "
                     + "rows, target \(actual.count) in the range checked)")
             }
-            load.checkpointer.count(written: swap ? Int(found.sourceCount) : found.missing + found.changed)
+            load.checkpointer.count(written: reloads ? Int(found.sourceCount) : found.missing + found.changed)
             try load.checkpointer.checkpoint(try verifier.verifiedCursor())
 
             let reason = "verification found \(found.missing) missing, \(found.changed) changed, \(found.extra) extra rows"
-            let action = swap ? "reloaded through a staging table and swapped it in" : "repaired those rows"
+            let action = reloads ? "reloaded the table in place" : "repaired those rows"
             load.logger.warning("\(plan.table): \(reason); \(action)")
-            return RecoveryOutcome(fallback: swap ? .full_reload : .repair, reason: reason,
+            return RecoveryOutcome(fallback: reloads ? .full_reload : .repair, reason: reason,
                                    rowsRepaired: found.missing + found.changed, rowsDeleted: found.extra, verified: true)
         }
     }

@@ -12,28 +12,21 @@ struct FullReload {
         try load.read(full: true, with: strategy)
     }
 
-    /// Reloads the whole table into a staging copy and swaps it in with renames in one transaction, so
-    /// readers see the old table or the new one, never an empty or half-filled one.
-    func replaceThroughStaging() throws {
+    /// Reloads the whole table in place: every source row goes into a session-private staging table, then one
+    /// target transaction deletes the rows the source no longer has and upserts the others (unchanged rows are
+    /// left alone). Readers see the old rows or the new ones, never an empty or half-filled table, and the table
+    /// stays the user's: its views, grants, indexes, triggers, comments, owner, column types and the columns
+    /// only the target has (for the rows that stay) are untouched. No TRUNCATE, so readers are never blocked on
+    /// PostgreSQL (DELETE leaves dead rows for autovacuum instead).
+    func replaceInPlace() throws {
         let plan = load.plan
-        let target = load.writer.connection
-        let staging = TableName("tidemark_swap_" + plan.target.name, schema: plan.target.schema)
-        let retired = TableName("tidemark_old_" + plan.target.name, schema: plan.target.schema)
-        let existing = try target.columns(of: plan.target)
-        try target.execute("DROP TABLE IF EXISTS \(staging.quoted)")
-        try target.createTable(TableSchema(
-            name: staging, columns: existing.map { ColumnDefinition($0.name, $0.type ?? .text, nullable: $0.isNullable) },
-            primaryKey: try target.primaryKey(of: plan.target)))
-        let stagingWriter = TableWriter(connection: target, table: staging, columns: plan.columnNames, key: [plan.keyColumn])
+        let table = load.writer.table
+        try table.clearStaged()
         let all = load.reader.query(ReadPhase(condition: nil, orderBy: [plan.keyColumn]))
-        try load.reader.connection.stream(all.sql, all.parameters, batchSize: plan.batchSize) { batch in
-            _ = try load.writer.write(batch.map(\.values), .bulkInsert, into: stagingWriter)
+        try load.reader.stream(all) { batch in
+            let outcome = try load.writer.write(batch.map(\.values), .stage)
+            load.checkpointer.count(rejected: outcome.rejected)
         }
-        try target.transaction {
-            try target.execute("ALTER TABLE \(plan.target.quoted) RENAME TO \(quoteIdentifier(retired.name))")
-            try target.execute("ALTER TABLE \(staging.quoted) RENAME TO \(quoteIdentifier(plan.target.name))")
-            try target.execute("DROP TABLE \(retired.quoted)")
-        }
-        load.writer.table.forgetPreparedStatements()
+        try table.connection.transaction { _ = try table.mergeStaged(deletingOthers: true) }
     }
 }

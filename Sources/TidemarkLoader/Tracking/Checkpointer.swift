@@ -82,6 +82,7 @@ final class Checkpointer {
     /// not as this process last saw it.
     static func recordFailure(_ table: String, error: any Error, in tracking: LoadStatusTable,
                               at time: LocalTimestamp) throws {
+        var tracking = tracking
         try tracking.ensureExists()
         var row = try tracking.read(table) ?? TrackingRow(tableName: table, rowsLoaded: 0)
         row.loadStatus = LoadStatus.failed.rawValue

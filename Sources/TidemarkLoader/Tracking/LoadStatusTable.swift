@@ -28,6 +28,10 @@ struct LoadStatusTable {
 
     let connection: any Connection
     let table: TableName
+    /// Columns of a tracking table the original pipeline created that mean the same as `_loaded_at`, filled with
+    /// it (found by ``ensureExists()``): `last_loaded`, which its older schema required.
+    private(set) var loadedAtAliases: [String] = []
+    static let knownLoadedAtAliases = ["last_loaded"]
 
     /// The table in `schema` where the target has schemas.
     init(connection: any Connection, schema: String?) {
@@ -48,7 +52,9 @@ struct LoadStatusTable {
         ColumnDefinition("last_error", .text),
     ]
 
-    func ensureExists() throws {
+    /// Creates the table, or completes one that exists: the original pipeline's own table (an `id` key, a unique
+    /// `table_name`, `last_loaded`, its indexes) is kept as it is, with Tidemark's columns added.
+    mutating func ensureExists() throws {
         try connection.createSchemaIfMissing(table.schema)
         let existing = try connection.columns(of: table)
         if existing.isEmpty {
@@ -57,6 +63,7 @@ struct LoadStatusTable {
         }
         // An older or hand-made tracking table: add what is missing, never drop anything.
         let present = Set(existing.map(\.name))
+        loadedAtAliases = Self.knownLoadedAtAliases.filter(present.contains)
         for column in Self.contractColumns where !present.contains(column.name) {
             try connection.execute(
                 "ALTER TABLE \(table.quoted) ADD COLUMN \(quoteIdentifier(column.name)) \(connection.dialect.ddl(column.type))")
@@ -96,8 +103,8 @@ struct LoadStatusTable {
             .integer(row.rowsLoaded), row.loadStatus.map(Value.text) ?? .null,
             row.loadedAt.map(Value.timestamp) ?? .null, row.timestampColumnName.map(Value.text) ?? .null,
             row.lastTimestampKey.map(Value.text) ?? .null, row.lastError.map(Value.text) ?? .null,
-        ]
-        let names = Self.contractColumns.map(\.name)
+        ] + loadedAtAliases.map { _ in row.loadedAt.map(Value.timestamp) ?? .null }
+        let names = Self.contractColumns.map(\.name) + loadedAtAliases
         let placeholders = (1...names.count).map(connection.engine.placeholder).joined(separator: ", ")
         let updates = names.dropFirst().map { "\(quoteIdentifier($0)) = excluded.\(quoteIdentifier($0))" }
         try connection.execute(

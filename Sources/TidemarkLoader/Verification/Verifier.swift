@@ -6,7 +6,8 @@ public struct ReconcileSettings: Sendable {
     public var bisectionFactor = 16
     /// A range with at most this many rows (on either side) is compared row by row.
     public var leafSize = 256
-    /// When more than this fraction of the source differs, reload through a staging table and swap instead.
+    /// When more than this fraction of the source differs, reload the whole table in place instead of repairing
+    /// it leaf by leaf.
     public var swapFraction = 0.5
     /// Runs between finding the differences and repairing them — a hook for tests that change the source
     /// meanwhile, to show the snapshot keeps such changes out of this run.

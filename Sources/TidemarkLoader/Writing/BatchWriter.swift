@@ -11,6 +11,8 @@ final class BatchWriter {
         case bulkInsert
         /// Bulk insert into staging, then merge.
         case stageAndMerge
+        /// Bulk insert into staging only; the caller merges (a reload in place).
+        case stage
     }
 
     let table: TableWriter
@@ -35,20 +37,19 @@ final class BatchWriter {
         self.factory = factory
     }
 
-    /// Writes the rows that fit their columns and records the others; returns both counts.
+    /// Writes the rows that fit their columns and records the others; returns both counts (rows staged count
+    /// as written).
     func write(_ values: [[Value]], _ mode: Mode) throws -> (written: Int, rejected: Int) {
-        try write(values, mode, into: table)
-    }
-
-    /// The same, into another table of the same columns (a staging copy).
-    func write(_ values: [[Value]], _ mode: Mode, into destination: TableWriter) throws -> (written: Int, rejected: Int) {
         let (accepted, rejected) = filter.split(values)
         var written = 0
         if !accepted.isEmpty {
             switch mode {
-            case .upsert: written = try destination.upsert(accepted)
-            case .bulkInsert: written = try destination.insert(accepted)
-            case .stageAndMerge: written = try destination.stageAndMerge(accepted)
+            case .upsert: written = try table.upsert(accepted)
+            case .bulkInsert: written = try table.insert(accepted)
+            case .stageAndMerge: written = try table.stageAndMerge(accepted)
+            case .stage:
+                try table.stage(accepted)
+                written = accepted.count
             }
         }
         if !rejected.isEmpty { try rejections.record(rejected, for: plan.table, at: clock()) }

@@ -35,25 +35,49 @@ final class TableWriter {
     /// Bulk-loads rows into a session-private staging table and merges them with one `INSERT … SELECT … ON
     /// CONFLICT` — bulk speed that still upserts, so copy works on a table that already has rows (FM-21).
     func stageAndMerge(_ rows: some Sequence<[Value]>) throws -> Int {
-        let staging = TableName("tidemark_stage_" + table.name)
-        if !stagingCreated {
-            try connection.execute(connection.dialect.createStagingTable(staging, like: table))
-            stagingCreated = true
-        }
-        try connection.execute("DELETE FROM \(staging.quoted)")
-        _ = try connection.bulkInsert(into: staging, columns: columns, rows: rows)
-        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
-        let merged = try connection.execute(connection.dialect.upsert(
-            into: table, columns: columns, key: key,
-            rows: "SELECT \(quoteIdentifiers(columns)) FROM \(staging.quoted) WHERE true"))
-        try connection.execute("DELETE FROM \(staging.quoted)")
-        return merged
+        try stage(rows)
+        return try mergeStaged()
     }
 
-    /// Drops cached statements (after the table was swapped for another one of the same name).
-    func forgetPreparedStatements() {
-        upserter = connection.dialect.makeUpserter(on: connection, table: table, columns: columns, key: key, types: types)
-        stagingCreated = false
+    /// The staging table: temporary, so whatever ends the session — a kill -9 included — removes it.
+    private var staging: TableName { connection.dialect.temporaryTable("tidemark_stage_" + table.name) }
+
+    /// Adds rows to the staging table, creating it (with the loaded columns only) on first use in this load.
+    func stage(_ rows: some Sequence<[Value]>) throws {
+        if !stagingCreated {
+            // Made anew: a staging table of an earlier load in this session may have other columns.
+            try connection.execute("DROP TABLE IF EXISTS \(staging.quoted)")
+            try connection.execute("CREATE TABLE \(staging.quoted) AS SELECT \(quoteIdentifiers(columns)) FROM "
+                + "\(table.quoted) WHERE 1 = 0")
+            stagingCreated = true
+        }
+        _ = try connection.bulkInsert(into: staging, columns: columns, rows: rows)
+    }
+
+    /// Empties the staging table.
+    func clearStaged() throws {
+        if stagingCreated { try connection.execute("DELETE FROM \(staging.quoted)") }
+    }
+
+    /// Upserts the staged rows into the table and empties the staging table. With `deletingOthers`, rows of
+    /// the table whose key is not staged are deleted first, so the table ends equal to what was staged in its
+    /// loaded columns — an in-place reload that keeps the table itself, its other columns for the rows that
+    /// stay, and everything built on it. Run it in a transaction to make it atomic. Returns rows inserted,
+    /// changed or deleted.
+    func mergeStaged(deletingOthers: Bool = false) throws -> Int {
+        guard stagingCreated else { return 0 }
+        var changed = 0
+        if deletingOthers {
+            let matches = key.map { "s.\(quoteIdentifier($0)) = \(table.quoted).\(quoteIdentifier($0))" }
+            changed += try connection.execute("DELETE FROM \(table.quoted) WHERE NOT EXISTS (SELECT 1 FROM "
+                + "\(staging.quoted) AS s WHERE \(matches.joined(separator: " AND ")))")
+        }
+        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
+        changed += try connection.execute(connection.dialect.upsert(
+            into: table, columns: columns, key: key,
+            rows: "SELECT \(quoteIdentifiers(columns)) FROM \(staging.quoted) WHERE true"))
+        try clearStaged()
+        return changed
     }
 
     /// True when the table has no row.
