@@ -21,24 +21,26 @@ public enum StrategyKind: String, Sendable, CaseIterable, Codable, Equatable {
     case parallel
 }
 
-/// A per-table strategy override: let the loader pick by size, or pin one strategy.
-public enum StrategyChoice: Sendable, Equatable {
+/// A per-table strategy override: let the loader pick by size, or pin one strategy. Raw values are the
+/// spellings of `tables.yml` and `--strategy`, so both read it like any other choice.
+public enum StrategyChoice: RawRepresentable, Sendable, Equatable, CaseIterable {
     case auto
     case fixed(StrategyKind)
 
+    public static var allCases: [StrategyChoice] { [.auto] + StrategyKind.allCases.map(StrategyChoice.fixed) }
+
     /// Accepts `auto` or a ``StrategyKind`` raw value; anything else is `nil`.
-    public init?(_ text: String) {
-        if text == "auto" {
+    public init?(rawValue: String) {
+        if rawValue == "auto" {
             self = .auto
-        } else if let kind = StrategyKind(rawValue: text) {
+        } else if let kind = StrategyKind(rawValue: rawValue) {
             self = .fixed(kind)
         } else {
             return nil
         }
     }
 
-    /// The spelling used in `tables.yml`.
-    public var text: String {
+    public var rawValue: String {
         switch self {
         case .auto: "auto"
         case .fixed(let kind): kind.rawValue

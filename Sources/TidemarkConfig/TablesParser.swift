@@ -173,12 +173,7 @@ struct TablesParser {
         case "performance_category":
             config.performanceCategory = try reader.text(value)
         case "strategy":
-            let text = try reader.text(value)
-            guard let choice = StrategyChoice(text) else {
-                let allowed = (["auto"] + StrategyKind.allCases.map(\.rawValue)).joined(separator: ", ")
-                throw reader.error(value, "expected one of \(allowed), found \(found(value))")
-            }
-            config.strategy = choice
+            config.strategy = try reader.choice(value, of: StrategyChoice.self)
         case "policy":
             config.policy = try reader.choice(value, of: PolicyKind.self)
         case "lookback_seconds":

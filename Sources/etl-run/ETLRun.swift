@@ -44,7 +44,7 @@ struct ETLRun: ParsableCommand {
         for (flag, url) in [("--source", source), ("--target", target)] {
             do { _ = try DatabaseURL(url) } catch { throw ValidationError("\(flag): \(error)") }
         }
-        if StrategyChoice(strategy) == nil {
+        if StrategyChoice(rawValue: strategy) == nil {
             throw ValidationError("--strategy: '\(strategy)' is not one of auto, standard, streaming, chunked, copy, parallel")
         }
         if let policy {
@@ -68,7 +68,7 @@ struct ETLRun: ParsableCommand {
         let configs = try tableConfigs(logger: logger)
 
         var options = LoadOptions()
-        options.strategy = StrategyChoice(strategy)
+        options.strategy = StrategyChoice(rawValue: strategy)
         options.policy = policy.flatMap(PolicyKind.init(rawValue:))
         options.forceFull = full
         options.sourceSchema = sourceSchema
