@@ -25,8 +25,8 @@ struct CellRunner {
     func run(in environment: any CellEnvironment) -> Outcome {
         let started = DispatchTime.now().uptimeNanoseconds
         var result = CellResult(
-            scenario: scenario.name, strategy: strategy.rawValue, backend: environment.backend.rawValue,
-            policy: policy.rawValue, status: .passed, notRunReason: nil, expected: scenario.expectations[policy],
+            scenario: scenario.name, strategy: strategy, backend: environment.backend,
+            policy: policy, status: .passed, notRunReason: nil, expected: scenario.expectations[policy],
             observedRecovered: nil, observedFallbackRuns: 0, observedRowsLoaded: nil, runs: [], checks: [],
             failures: [], durationSeconds: 0, seed: seed)
         var fingerprint: String?
@@ -108,7 +108,7 @@ struct CellRunner {
         for record in result.runs where record.error != nil && !faultedRuns.contains(record.index) {
             result.failures.append("run \(record.index) failed on \(record.table): \(record.error!)")
         }
-        let fallbackRuns = Set(result.runs.filter { $0.fallback != "none" }.map(\.index)).count
+        let fallbackRuns = Set(result.runs.filter { $0.fallback != .none }.map(\.index)).count
         result.observedFallbackRuns = fallbackRuns
         result.observedRowsLoaded = result.runs.filter { $0.index == 1 }.map(\.rowsLoaded).reduce(0, +)
 
@@ -162,7 +162,7 @@ struct CellRunner {
         let extra = runLoader(databases, policy: policy, fault: nil, clockSkew: clockSkew, index: runIndex + 1)
         let after = try tables.map { try Oracle.fingerprint(databases.target, databases.targetTable($0), key: keys[$0]!) }
         let written = extra.map(\.rowsLoaded).reduce(0, +)
-        let extraFallbacks = extra.filter { $0.fallback != "none" }.count
+        let extraFallbacks = extra.filter { $0.fallback != .none }.count
         let idempotent = written == 0 && extraFallbacks == 0 && before == after && extra.allSatisfy { $0.error == nil }
         check(.idempotent, held: idempotent, expected: expectation.idempotent,
               detail: "an extra run wrote \(written) rows with \(extraFallbacks) fallbacks"
@@ -200,7 +200,7 @@ struct CellRunner {
         return tables.map { table in
             let r = loader.load(configs[table] ?? TableConfig(name: table))
             return RunRecord(
-                index: index, table: table, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, fallback: r.fallback.rawValue,
+                index: index, table: table, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, fallback: r.fallback,
                 fallbackReason: r.fallback_reason, cursorBefore: r.cursor_before, cursorAfter: r.cursor_after,
                 durationSeconds: r.duration_s, error: r.error)
         }

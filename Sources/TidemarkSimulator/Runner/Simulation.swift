@@ -85,8 +85,8 @@ public enum Simulation {
                     ? "the scenario cannot be built on \(environment.backend.rawValue)" : nil
             if let notRunReason {
                 outcomes.set(index, CellRunner.Outcome(result: CellResult(
-                    scenario: cell.scenario.name, strategy: cell.strategy.rawValue, backend: environment.backend.rawValue,
-                    policy: cell.policy.rawValue, status: .notRun,
+                    scenario: cell.scenario.name, strategy: cell.strategy, backend: environment.backend,
+                    policy: cell.policy, status: .notRun,
                     notRunReason: notRunReason,
                     expected: cell.scenario.expectations[cell.policy], observedRecovered: nil, observedFallbackRuns: 0,
                     observedRowsLoaded: nil, runs: [], checks: [], failures: [], durationSeconds: 0, seed: seed),
