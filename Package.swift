@@ -123,7 +123,10 @@ let package = Package(
             name: "TidemarkBenchmarkTests",
             dependencies: ["TidemarkBenchmark", "TidemarkConfig", "TidemarkPostgres", "TidemarkTestSupport"],
             swiftSettings: settings),
-        .testTarget(name: "TidemarkConfigTests", dependencies: ["TidemarkConfig"], swiftSettings: settings),
+        .testTarget(
+            name: "TidemarkConfigTests",
+            dependencies: ["TidemarkConfig", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings),
         .testTarget(
             name: "TidemarkFixturesTests",
             dependencies: ["TidemarkFixtures", "TidemarkDrivers", "TidemarkTestSupport"],

@@ -116,4 +116,26 @@ public struct TableConfig: Sendable, Equatable {
         self.verify = nil
         self.relationships = []
     }
+
+    /// This config with the fields `override` sets laid over it. Unset means nil or an empty list, which is what
+    /// the reader leaves for a field that is absent or null, so an override read from YAML replaces exactly the
+    /// fields it writes.
+    public func merging(_ override: TableConfig) -> TableConfig {
+        var merged = self
+        if !override.primaryKey.isEmpty { merged.primaryKey = override.primaryKey }
+        if !override.incrementalColumns.isEmpty { merged.incrementalColumns = override.incrementalColumns }
+        merged.incrementalStrategy = override.incrementalStrategy ?? incrementalStrategy
+        merged.primaryIncrementalColumn = override.primaryIncrementalColumn ?? primaryIncrementalColumn
+        merged.batchSize = override.batchSize ?? batchSize
+        merged.estimatedRows = override.estimatedRows ?? estimatedRows
+        merged.estimatedSizeMB = override.estimatedSizeMB ?? estimatedSizeMB
+        merged.performanceCategory = override.performanceCategory ?? performanceCategory
+        merged.strategy = override.strategy ?? strategy
+        merged.policy = override.policy ?? policy
+        merged.lookbackSeconds = override.lookbackSeconds ?? lookbackSeconds
+        merged.syncProfile = override.syncProfile ?? syncProfile
+        merged.verify = override.verify ?? verify
+        if !override.relationships.isEmpty { merged.relationships = override.relationships }
+        return merged
+    }
 }

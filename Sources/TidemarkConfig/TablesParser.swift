@@ -72,10 +72,12 @@ struct TablesParser {
 
     // MARK: - One table
 
-    private mutating func parseTable(name: String, key: Node, value: Node) throws(ConfigError) -> TableConfig {
+    /// Reads the fields under a table's name; `key` (the name as written) locates the error when they are not
+    /// a mapping, or the fields themselves when there is none.
+    mutating func parseTable(name: String, key: Node?, value: Node) throws(ConfigError) -> TableConfig {
         guard let fields = value.mapping else {
             throw ConfigError(
-                file: file, line: line(of: key), table: name,
+                file: file, line: key.flatMap(line(of:)) ?? line(of: value), table: name,
                 message: "expected a mapping of fields, found \(found(value))")
         }
         var config = TableConfig(name: name)

@@ -13,7 +13,6 @@ struct CellRunner {
     let policy: PolicyKind
     let configs: [String: TableConfig]
     let seed: UInt64
-    let batchSize: Int
     let logger: Logger
 
     /// What the cell ended with, for the cross-strategy comparison.
@@ -186,7 +185,6 @@ struct CellRunner {
         var options = LoadOptions()
         options.strategy = .fixed(strategy)
         options.policy = policy
-        options.batchSize = batchSize
         options.failInsideCommit = fault
         options.clockSkewSeconds = clockSkew
         options.parallelWorkers = 3
@@ -198,7 +196,7 @@ struct CellRunner {
             source: databases.source, target: databases.target, sourceFactory: { try openConnection(sourceURL) },
             targetFactory: { try openConnection(targetURL) }, options: options, logger: logger)
         return tables.map { table in
-            let r = loader.load(configs[table] ?? TableConfig(name: table))
+            let r = loader.load(configs[table]!)
             return RunRecord(
                 index: index, table: table, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, fallback: r.fallback,
                 fallbackReason: r.fallback_reason, cursorBefore: r.cursor_before, cursorAfter: r.cursor_after,
