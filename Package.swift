@@ -68,11 +68,20 @@ let package = Package(
             ],
             swiftSettings: settings),
 
+        // What the command-line tools share: the loader's choices as argument types, the harnesses' common options.
+        .target(
+            name: "TidemarkCommandLine",
+            dependencies: [
+                "TidemarkConfig", "TidemarkDatabase",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings),
+
         // Command-line tools: thin argument-parser commands over the libraries.
         .executableTarget(
             name: "etl-run",
             dependencies: [
-                "TidemarkLoader", "TidemarkDrivers",
+                "TidemarkLoader", "TidemarkDrivers", "TidemarkCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -81,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "simulate",
             dependencies: [
-                "TidemarkSimulator",
+                "TidemarkSimulator", "TidemarkCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "TidemarkBenchmark", "TidemarkConfig", "TidemarkDatabase",
+                "TidemarkBenchmark", "TidemarkConfig", "TidemarkCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -114,7 +123,10 @@ let package = Package(
             name: "TidemarkBenchmarkTests",
             dependencies: ["TidemarkBenchmark", "TidemarkConfig", "TidemarkPostgres", "TidemarkTestSupport"],
             swiftSettings: settings),
-        .testTarget(name: "TidemarkConfigTests", dependencies: ["TidemarkConfig"], swiftSettings: settings),
+        .testTarget(
+            name: "TidemarkConfigTests",
+            dependencies: ["TidemarkConfig", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings),
         .testTarget(
             name: "TidemarkFixturesTests",
             dependencies: ["TidemarkFixtures", "TidemarkDrivers", "TidemarkTestSupport"],

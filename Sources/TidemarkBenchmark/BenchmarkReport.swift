@@ -39,6 +39,12 @@ public struct Measurement: Codable, Sendable, Equatable {
     public var note: String?
 
     public var rowsPerSecond: Double { seconds > 0 ? Double(rows) / seconds : 0 }
+
+    /// snake_case, like the rest of the report.
+    enum CodingKeys: String, CodingKey {
+        case group, name, path, strategy, policy, rows, seconds, peakRSSBytes = "peak_rss_bytes"
+        case comparedTo = "compared_to", ratio, note
+    }
 }
 
 /// A goal of the benchmark issue and whether this run met it.
@@ -59,6 +65,13 @@ public struct BenchmarkReport: Codable, Sendable {
     public var measurements: [Measurement]
     public var targets: [TargetCheck]
     public var notes: [String]
+
+    /// snake_case, like `etl-run --json` and the simulator's report (the 2026-12-01 reports in benchmarks/ still
+    /// spell `batchSize`, `scaledRows`, `peakRSSBytes` and `comparedTo` in camelCase).
+    enum CodingKeys: String, CodingKey {
+        case date, machine, rows, scaledRows = "scaled_rows", seed, batchSize = "batch_size", measurements, targets
+        case notes
+    }
 
     public func json() throws -> Data {
         let encoder = JSONEncoder()

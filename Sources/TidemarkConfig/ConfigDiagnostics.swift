@@ -40,16 +40,24 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         diagnosticText(file: file, line: line, table: table, field: field, message: message)
     }
+
+    /// The description without file and line, for a caller that reports those its own way (a scenario file).
+    public var reason: String {
+        diagnosticReason(table: table, field: field, message: message)
+    }
 }
 
 /// `file:line: table 't', field 'f': message`, leaving out the parts that are unknown.
 func diagnosticText(file: String, line: Int?, table: String?, field: String?, message: String) -> String {
     var text = file
     if let line { text += ":\(line)" }
-    text += ": "
+    return text + ": " + diagnosticReason(table: table, field: field, message: message)
+}
+
+/// `table 't', field 'f': message`, leaving out the parts that are unknown.
+func diagnosticReason(table: String?, field: String?, message: String) -> String {
     var subject: [String] = []
     if let table { subject.append("table '\(table)'") }
     if let field { subject.append("field '\(field)'") }
-    if !subject.isEmpty { text += subject.joined(separator: ", ") + ": " }
-    return text + message
+    return subject.isEmpty ? message : subject.joined(separator: ", ") + ": " + message
 }

@@ -21,24 +21,26 @@ public enum StrategyKind: String, Sendable, CaseIterable, Codable, Equatable {
     case parallel
 }
 
-/// A per-table strategy override: let the loader pick by size, or pin one strategy.
-public enum StrategyChoice: Sendable, Equatable {
+/// A per-table strategy override: let the loader pick by size, or pin one strategy. Raw values are the
+/// spellings of `tables.yml` and `--strategy`, so both read it like any other choice.
+public enum StrategyChoice: RawRepresentable, Sendable, Equatable, CaseIterable {
     case auto
     case fixed(StrategyKind)
 
+    public static var allCases: [StrategyChoice] { [.auto] + StrategyKind.allCases.map(StrategyChoice.fixed) }
+
     /// Accepts `auto` or a ``StrategyKind`` raw value; anything else is `nil`.
-    public init?(_ text: String) {
-        if text == "auto" {
+    public init?(rawValue: String) {
+        if rawValue == "auto" {
             self = .auto
-        } else if let kind = StrategyKind(rawValue: text) {
+        } else if let kind = StrategyKind(rawValue: rawValue) {
             self = .fixed(kind)
         } else {
             return nil
         }
     }
 
-    /// The spelling used in `tables.yml`.
-    public var text: String {
+    public var rawValue: String {
         switch self {
         case .auto: "auto"
         case .fixed(let kind): kind.rawValue
@@ -113,5 +115,27 @@ public struct TableConfig: Sendable, Equatable {
         self.syncProfile = nil
         self.verify = nil
         self.relationships = []
+    }
+
+    /// This config with the fields `override` sets laid over it. Unset means nil or an empty list, which is what
+    /// the reader leaves for a field that is absent or null, so an override read from YAML replaces exactly the
+    /// fields it writes.
+    public func merging(_ override: TableConfig) -> TableConfig {
+        var merged = self
+        if !override.primaryKey.isEmpty { merged.primaryKey = override.primaryKey }
+        if !override.incrementalColumns.isEmpty { merged.incrementalColumns = override.incrementalColumns }
+        merged.incrementalStrategy = override.incrementalStrategy ?? incrementalStrategy
+        merged.primaryIncrementalColumn = override.primaryIncrementalColumn ?? primaryIncrementalColumn
+        merged.batchSize = override.batchSize ?? batchSize
+        merged.estimatedRows = override.estimatedRows ?? estimatedRows
+        merged.estimatedSizeMB = override.estimatedSizeMB ?? estimatedSizeMB
+        merged.performanceCategory = override.performanceCategory ?? performanceCategory
+        merged.strategy = override.strategy ?? strategy
+        merged.policy = override.policy ?? policy
+        merged.lookbackSeconds = override.lookbackSeconds ?? lookbackSeconds
+        merged.syncProfile = override.syncProfile ?? syncProfile
+        merged.verify = override.verify ?? verify
+        if !override.relationships.isEmpty { merged.relationships = override.relationships }
+        return merged
     }
 }

@@ -1,3 +1,5 @@
+import Yams
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -42,6 +44,16 @@ public struct TablesFile: Sendable {
         var parser = TablesParser(file: file)
         let tables = try parser.parse(yaml)
         return TablesFile(path: file, tables: tables, warnings: parser.warnings)
+    }
+
+    /// Reads one table's fields, the mapping that would stand under its name in `tables.yml`, for a file that
+    /// embeds table settings (a simulator scenario): the same reader, so the same errors and warnings, naming
+    /// `file`, the line, the table and the field. Lines are those of the document `fields` was composed from.
+    public static func parseFields(_ fields: Node, table: String, file: String)
+        throws(ConfigError) -> (config: TableConfig, warnings: [ConfigWarning]) {
+        var parser = TablesParser(file: file)
+        let config = try parser.parseTable(name: table, key: nil, value: fields)
+        return (config, parser.warnings)
     }
 }
 

@@ -72,10 +72,12 @@ struct TablesParser {
 
     // MARK: - One table
 
-    private mutating func parseTable(name: String, key: Node, value: Node) throws(ConfigError) -> TableConfig {
+    /// Reads the fields under a table's name; `key` (the name as written) locates the error when they are not
+    /// a mapping, or the fields themselves when there is none.
+    mutating func parseTable(name: String, key: Node?, value: Node) throws(ConfigError) -> TableConfig {
         guard let fields = value.mapping else {
             throw ConfigError(
-                file: file, line: line(of: key), table: name,
+                file: file, line: key.flatMap(line(of:)) ?? line(of: value), table: name,
                 message: "expected a mapping of fields, found \(found(value))")
         }
         var config = TableConfig(name: name)
@@ -173,12 +175,7 @@ struct TablesParser {
         case "performance_category":
             config.performanceCategory = try reader.text(value)
         case "strategy":
-            let text = try reader.text(value)
-            guard let choice = StrategyChoice(text) else {
-                let allowed = (["auto"] + StrategyKind.allCases.map(\.rawValue)).joined(separator: ", ")
-                throw reader.error(value, "expected one of \(allowed), found \(found(value))")
-            }
-            config.strategy = choice
+            config.strategy = try reader.choice(value, of: StrategyChoice.self)
         case "policy":
             config.policy = try reader.choice(value, of: PolicyKind.self)
         case "lookback_seconds":

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import TidemarkBenchmark
+import TidemarkCommandLine
 import TidemarkConfig
-import TidemarkDatabase
 
 @main
 struct Bench: ParsableCommand {
@@ -24,44 +24,28 @@ struct Bench: ParsableCommand {
         @Option(help: "Rows in the generated procedurelog table.") var rows = 1_000_000
         @Option(help: "Also load rows × scale with streaming, chunked and copy to check memory stays flat (1 skips it).")
         var scale = 5
-        @Option(name: .customLong("path"), help: "Only this path: sqlite→sqlite, sqlite→postgres, postgres→postgres (repeatable; ASCII -> works too).")
-        var pathFilter: [String] = []
-        @Option(name: .customLong("strategy"), help: "Only this strategy (repeatable).") var strategyFilter: [String] = []
+        @Option(name: .customLong("path"), help: "Only this path (repeatable; ASCII -> works too).")
+        var pathFilter: [BenchmarkPath] = []
+        @Option(name: .customLong("strategy"), help: "Only this strategy (repeatable).")
+        var strategyFilter: [StrategyKind] = []
         @Option(help: "Rows per batch for every strategy.") var batchSize = 10_000
-        @Option(help: "The seed the generated rows derive from.") var seed: UInt64 = 1
-        @Option(help: "An existing PostgreSQL server (otherwise a throwaway cluster is started and removed).")
-        var postgresURL: String?
-        @Option(help: "Write the report as JSON to this file (compare runs across commits).") var json: String?
-        @Option(help: "Write a self-contained HTML page with SVG charts to this file.") var html: String?
+        @OptionGroup var harness: HarnessOptions
 
         func validate() throws {
             guard rows >= 1000 else { throw ValidationError("--rows: at least 1000") }
             guard scale >= 1 else { throw ValidationError("--scale: at least 1") }
             guard batchSize > 0 else { throw ValidationError("--batch-size: must be positive") }
-            for p in pathFilter where Self.path(p) == nil {
-                throw ValidationError("--path: '\(p)' is not one of \(BenchmarkPath.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            for s in strategyFilter where StrategyKind(rawValue: s) == nil {
-                throw ValidationError("--strategy: '\(s)' is not one of \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if let postgresURL {
-                do { _ = try DatabaseURL(postgresURL) } catch { throw ValidationError("--postgres-url: \(error)") }
-            }
-        }
-
-        static func path(_ text: String) -> BenchmarkPath? {
-            BenchmarkPath(rawValue: text.replacingOccurrences(of: "->", with: "→"))
         }
 
         func run() throws {
             var options = BenchmarkOptions(executable: Self.executablePath())
             options.rows = rows
             options.scale = scale
-            if !pathFilter.isEmpty { options.paths = pathFilter.compactMap(Self.path) }
-            if !strategyFilter.isEmpty { options.strategies = strategyFilter.compactMap(StrategyKind.init(rawValue:)) }
+            if !pathFilter.isEmpty { options.paths = pathFilter }
+            if !strategyFilter.isEmpty { options.strategies = strategyFilter }
             options.batchSize = batchSize
-            options.seed = seed
-            options.postgresURL = try postgresURL.map { try DatabaseURL($0) }
+            options.seed = harness.seed
+            options.postgresURL = try harness.postgresServer()
             options.progress = { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }
             let report: BenchmarkReport
             do {
@@ -71,14 +55,8 @@ struct Bench: ParsableCommand {
                 throw ExitCode.failure
             }
             print(report.text, terminator: "")
-            if let json { try write(json, String(decoding: try report.json(), as: UTF8.self)) }
-            if let html { try write(html, report.html) }
-        }
-
-        private func write(_ path: String, _ text: String) throws {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try writeReport(String(decoding: try report.json(), as: UTF8.self), to: harness.json)
+            try writeReport(report.html, to: harness.html)
         }
 
         /// This binary, which the benchmark runs again for each case.
@@ -98,5 +76,12 @@ struct Bench: ParsableCommand {
             }
             print(String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
         }
+    }
+}
+
+/// `--path` takes the report's spelling (`sqlite→postgres`) or the ASCII one (`sqlite->postgres`).
+extension BenchmarkPath: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument.replacingOccurrences(of: "->", with: "→"))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TidemarkCommandLine
 import TidemarkConfig
 import TidemarkDrivers
 import TidemarkLoader
@@ -22,8 +23,10 @@ struct ETLRun: ParsableCommand {
     @Option(name: .customLong("tables"), parsing: .singleValue,
             help: "A table to load; repeat or give a comma list. Default: every table in the config.")
     var tableArguments: [String] = []
-    @Option(help: "auto|standard|streaming|chunked|copy|parallel (overrides the config).") var strategy: String = "auto"
-    @Option(help: "reconcile|hybrid|none (default reconcile, or the table's `policy:`).") var policy: String?
+    @Option(help: "How rows move; a fixed strategy overrides the table's `strategy:`.")
+    var strategy: StrategyChoice = .auto
+    @Option(help: "What happens when the target is stale (default: the table's `policy:`, else reconcile).")
+    var policy: PolicyKind?
     @Flag(help: "Read every source row (upsert; nothing is truncated).") var full = false
     @Option(help: "PostgreSQL schema of the source tables.") var sourceSchema = "public"
     @Option(help: "PostgreSQL schema of the target tables.") var targetSchema = "raw"
@@ -44,14 +47,6 @@ struct ETLRun: ParsableCommand {
         for (flag, url) in [("--source", source), ("--target", target)] {
             do { _ = try DatabaseURL(url) } catch { throw ValidationError("\(flag): \(error)") }
         }
-        if StrategyChoice(strategy) == nil {
-            throw ValidationError("--strategy: '\(strategy)' is not one of auto, standard, streaming, chunked, copy, parallel")
-        }
-        if let policy {
-            guard PolicyKind(rawValue: policy) != nil else {
-                throw ValidationError("--policy: '\(policy)' is not one of reconcile, hybrid, none")
-            }
-        }
         if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
         guard bisectionFactor >= 2 else { throw ValidationError("--bisection-factor must be at least 2") }
         guard leafSize >= 1 else { throw ValidationError("--leaf-size must be positive") }
@@ -68,8 +63,8 @@ struct ETLRun: ParsableCommand {
         let configs = try tableConfigs(logger: logger)
 
         var options = LoadOptions()
-        options.strategy = StrategyChoice(strategy)
-        options.policy = policy.flatMap(PolicyKind.init(rawValue:))
+        options.strategy = strategy
+        options.policy = policy
         options.forceFull = full
         options.sourceSchema = sourceSchema
         options.targetSchema = targetSchema

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TidemarkCommandLine
 import TidemarkConfig
-import TidemarkDatabase
 import TidemarkSimulator
 
 @main
@@ -18,32 +18,17 @@ struct Simulate: ParsableCommand {
             """)
 
     @Argument(help: "`list`, `all`, or scenario names.") var scenarios: [String] = []
-    @Option(help: "sqlite, postgres or all.") var backend = "sqlite"
-    @Option(help: "An existing PostgreSQL server (otherwise a throwaway cluster is started and removed).")
-    var postgresURL: String?
-    @Option(name: .customLong("strategy"), help: "Only this strategy (repeatable).") var strategyFilter: [String] = []
-    @Option(name: .customLong("policy"), help: "Only this policy (repeatable).") var policyFilter: [String] = []
-    @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "The engines of source and target.") var backend: BackendChoice = .one(.sqlite)
+    @Option(name: .customLong("strategy"), help: "Only this strategy (repeatable).")
+    var strategyFilter: [StrategyKind] = []
+    @Option(name: .customLong("policy"), help: "Only this policy (repeatable).") var policyFilter: [PolicyKind] = []
+    @OptionGroup var harness: HarnessOptions
     @Option(help: "Write one JUnit testcase per cell to this file.") var junit: String?
-    @Option(help: "Write a self-contained HTML report to this file.") var html: String?
     @Flag(help: "Show the loader's log lines on stderr.") var verbose = false
-    @Option(help: "The seed every generated value derives from (replay a run with it).") var seed: UInt64 = 1
     @Option(help: "The folder of scenario files.") var scenarioDirectory: String?
 
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("name a scenario, `all` or `list`") }
-        guard ["sqlite", "postgres", "all"].contains(backend) else {
-            throw ValidationError("--backend: '\(backend)' is not one of sqlite, postgres, all")
-        }
-        for s in strategyFilter where StrategyKind(rawValue: s) == nil {
-            throw ValidationError("--strategy: '\(s)' is not one of \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        for p in policyFilter where PolicyKind(rawValue: p) == nil {
-            throw ValidationError("--policy: '\(p)' is not one of reconcile, hybrid, none")
-        }
-        if let postgresURL {
-            do { _ = try DatabaseURL(postgresURL) } catch { throw ValidationError("--postgres-url: \(error)") }
-        }
     }
 
     func run() throws {
@@ -67,11 +52,11 @@ struct Simulate: ParsableCommand {
         }
 
         var options = SimulationOptions()
-        options.backends = backend == "all" ? Backend.allCases : [Backend(rawValue: backend)!]
-        if !strategyFilter.isEmpty { options.strategies = strategyFilter.compactMap(StrategyKind.init(rawValue:)) }
-        if !policyFilter.isEmpty { options.policies = policyFilter.compactMap(PolicyKind.init(rawValue:)) }
-        options.seed = seed
-        options.postgresURL = try postgresURL.map { try DatabaseURL($0) }
+        options.backends = backend.backends
+        if !strategyFilter.isEmpty { options.strategies = strategyFilter }
+        if !policyFilter.isEmpty { options.policies = policyFilter }
+        options.seed = harness.seed
+        options.postgresURL = try harness.postgresServer()
         if verbose {
             options.logger = Logger(label: "tidemark") { label in
                 var handler = StreamLogHandler.standardError(label: label)
@@ -88,9 +73,9 @@ struct Simulate: ParsableCommand {
         let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             && ProcessInfo.processInfo.environment["TERM"] != "dumb"
         print(MatrixReport.render(report, color: color))
-        try write(json, try JSONReport.render(report))
-        try write(junit, JUnitReport.render(report))
-        try write(html, HTMLReport.render(report))
+        try writeReport(try JSONReport.render(report), to: harness.json)
+        try writeReport(JUnitReport.render(report), to: junit)
+        try writeReport(HTMLReport.render(report), to: harness.html)
         if !report.passed { throw ExitCode.failure }
     }
 
@@ -99,16 +84,36 @@ struct Simulate: ParsableCommand {
         FileHandle.standardError.write(Data("\r\u{1B}[2K[\(done)/\(total)] \(id)".utf8))
     }
 
-    private func write(_ path: String?, _ text: @autoclosure () throws -> String) throws {
-        guard let path else { return }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        try text().write(toFile: path, atomically: true, encoding: .utf8)
-    }
-
     private func firstSentence(_ text: String) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         if let end = flat.range(of: ". ") { return String(flat[..<end.lowerBound]) + "." }
         return flat
+    }
+}
+
+/// `--backend`: one backend, or `all` of them.
+enum BackendChoice: RawRepresentable, CaseIterable, ExpressibleByArgument {
+    case one(Backend)
+    case all
+
+    static var allCases: [BackendChoice] { Backend.allCases.map(BackendChoice.one) + [.all] }
+
+    init?(rawValue: String) {
+        guard let choice = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = choice
+    }
+
+    var rawValue: String {
+        switch self {
+        case .one(let backend): backend.rawValue
+        case .all: "all"
+        }
+    }
+
+    var backends: [Backend] {
+        switch self {
+        case .one(let backend): [backend]
+        case .all: Backend.allCases
+        }
     }
 }

@@ -51,6 +51,9 @@ import TidemarkTestSupport
         #expect(result.status == 64)
         #expect(result.stderr.contains("--rows"))
         let path = try ProcessRunner.run(bench, ["--path", "mysql→sqlite"])
-        #expect(path.status == 64 && path.stderr.contains("--path"))
+        #expect(path.status == 64 && path.stderr.contains("--path") && path.stderr.contains("'sqlite→postgres'"))
+        // The ASCII arrow parses, so the mistake reported is the row count.
+        let ascii = try ProcessRunner.run(bench, ["--path", "sqlite->postgres", "--rows", "10"])
+        #expect(ascii.status == 64 && ascii.stderr.contains("--rows: at least") && !ascii.stderr.contains("invalid for '--path"))
     }
 }

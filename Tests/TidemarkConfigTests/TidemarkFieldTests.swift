@@ -37,16 +37,16 @@ struct TidemarkFieldTests {
     @Test(arguments: ["auto", "standard", "streaming", "chunked", "copy", "parallel"])
     func everyStrategySpelling(_ text: String) throws {
         let file = try TablesFile.parse(oneTable("    strategy: \(text)\n"), file: "tables.yml")
-        let expected = try #require(StrategyChoice(text))
+        let expected = try #require(StrategyChoice(rawValue: text))
         #expect(file["t"]?.strategy == expected)
-        #expect(expected.text == text)
+        #expect(expected.rawValue == text)
     }
 
     @Test func strategyChoiceFromText() {
-        #expect(StrategyChoice("auto") == .auto)
-        #expect(StrategyChoice("copy") == .fixed(.copy))
-        #expect(StrategyChoice("Copy") == nil)
-        #expect(StrategyChoice("") == nil)
+        #expect(StrategyChoice(rawValue: "auto") == .auto)
+        #expect(StrategyChoice(rawValue: "copy") == .fixed(.copy))
+        #expect(StrategyChoice(rawValue: "Copy") == nil)
+        #expect(StrategyChoice(rawValue: "") == nil)
     }
 
     @Test(arguments: PolicyKind.allCases)

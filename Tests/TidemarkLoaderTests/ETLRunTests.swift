@@ -124,6 +124,16 @@ import TidemarkTestSupport
         #expect(result.stderr.contains(mentions), "\(result.stderr)")
     }
 
+    @Test(arguments: [
+        (["--strategy", "fast"], "'fast' is invalid for '--strategy", "parallel"),
+        (["--policy", "sometimes"], "'sometimes' is invalid for '--policy", "'none', 'hybrid' or 'reconcile'"),
+    ])
+    func `a bad choice names the flag and the allowed values`(extra: [String], complaint: String, allowed: String) throws {
+        let result = try etlRun(["--source", "sqlite::memory:", "--target", "sqlite::memory:", "--tables", "t"] + extra)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(complaint) && result.stderr.contains(allowed), "\(result.stderr)")
+    }
+
     @Test func `a bad URL exits 64, names the part and hides the password`() throws {
         let result = try etlRun(["--source", "postgresql://etl:hunter2@db:notaport/od", "--target", "sqlite::memory:",
                                  "--tables", "medication"])

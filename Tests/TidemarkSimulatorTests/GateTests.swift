@@ -111,6 +111,13 @@ import TidemarkTestSupport
         #expect(result.status == 64, "\(result.stderr)")
     }
 
+    @Test func `a bad backend names the flag and the allowed values`() throws {
+        let result = try simulate(["stale-medication", "--backend", "oracle"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("'oracle' is invalid for '--backend"), "\(result.stderr)")
+        #expect(result.stderr.contains("'sqlite', 'postgres' or 'all'"), "\(result.stderr)")
+    }
+
     @Test func `a malformed scenario file exits 64 with file and line`() throws {
         let directory = try TestDatabases.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

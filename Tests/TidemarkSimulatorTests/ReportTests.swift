@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TidemarkConfig
+import TidemarkLoader
 @testable import TidemarkSimulator
 
 #if canImport(FoundationXML)
@@ -20,14 +22,15 @@ enum SampleReport {
 
     static func allHold() -> [InvariantCheck] { Invariant.allCases.map { check($0) } }
 
-    static func run(_ index: Int, rows: Int, fallback: String = "none", reason: String? = nil, error: String? = nil)
+    static func run(_ index: Int, rows: Int, fallback: LoadResult.Fallback = .none, reason: String? = nil,
+                    error: String? = nil)
         -> RunRecord {
         RunRecord(index: index, table: "medication", rowsRead: rows, rowsLoaded: rows, fallback: fallback,
                   fallbackReason: reason, cursorBefore: "2025-10-11 23:10:58.906547",
                   cursorAfter: "2025-10-12 02:00:00", durationSeconds: 0.0421, error: error)
     }
 
-    static func cell(_ scenario: String, _ strategy: String, _ policy: String, backend: String = "sqlite",
+    static func cell(_ scenario: String, _ strategy: StrategyKind, _ policy: PolicyKind, backend: Backend = .sqlite,
                      status: CellStatus = .passed, rows: Int? = 1085, fallbacks: Int = 1,
                      checks: [InvariantCheck]? = nil, failures: [String] = [], notRunReason: String? = nil,
                      expected: TidemarkSimulator.Expectation? = nil)
@@ -35,7 +38,7 @@ enum SampleReport {
         let ran = status != .notRun
         var runs: [RunRecord] = []
         if ran {
-            let fallback = fallbacks > 0 ? "full-reload" : "none"
+            let fallback: LoadResult.Fallback = fallbacks > 0 ? .full_reload : .none
             let reason: String? = fallbacks > 0 ? "target has fewer rows than the source" : nil
             runs = [run(1, rows: rows ?? 0, fallback: fallback, reason: reason), run(2, rows: 0)]
         }
@@ -64,11 +67,11 @@ enum SampleReport {
             check(.idempotent), check(.watermarkSound), check(.strategiesAgree), check(.referential),
         ]
         return [
-            cell("stale-medication", "standard", "hybrid"),
-            cell("stale-medication", "standard", "reconcile"),
-            cell("stale-medication", "full", "hybrid", status: .failed, rows: 0, fallbacks: 0, checks: broken,
+            cell("stale-medication", .standard, .hybrid),
+            cell("stale-medication", .standard, .reconcile),
+            cell("stale-medication", .streaming, .hybrid, status: .failed, rows: 0, fallbacks: 0, checks: broken,
                  failures: [firstFailure, secondFailure]),
-            cell("stale-medication", "full", "reconcile", status: .notRun,
+            cell("stale-medication", .streaming, .reconcile, status: .notRun,
                  notRunReason: "policy <reconcile> & friends not built"),
         ]
     }()
@@ -77,11 +80,11 @@ enum SampleReport {
         var weak = allHold()
         weak[0] = check(.recovered, held: false, expected: false, "2 phantom rows remain in the target")
         return [
-            cell("phantom-rows", "standard", "hybrid", rows: 0, fallbacks: 0, checks: weak,
+            cell("phantom-rows", .standard, .hybrid, rows: 0, fallbacks: 0, checks: weak,
                  expected: .init(recovered: false, fallbackRuns: 0)),
-            cell("phantom-rows", "standard", "reconcile", rows: 3),
-            cell("phantom-rows", "full", "hybrid", rows: 3),
-            cell("phantom-rows", "full", "reconcile", rows: 3),
+            cell("phantom-rows", .standard, .reconcile, rows: 3),
+            cell("phantom-rows", .streaming, .hybrid, rows: 3),
+            cell("phantom-rows", .streaming, .reconcile, rows: 3),
         ]
     }()
 
@@ -119,18 +122,18 @@ private func rawControls(in text: String, allowingTab: Bool = false) -> [Unicode
             #expect(words == ["strategy", "hybrid", "reconcile"])
         }
         #expect(lines.filter { $0.hasPrefix("  standard ") }.count == 2)
-        #expect(lines.filter { $0.hasPrefix("  full ") }.count == 2)
+        #expect(lines.filter { $0.hasPrefix("  streaming ") }.count == 2)
     }
 
     @Test func `cells show the mark and what the first run did`() throws {
         let stale = try #require(lines.firstIndex(of: "stale-medication (FM-1) · sqlite"))
-        let standard = lines[stale + 3], full = lines[stale + 4]
+        let standard = lines[stale + 3], streaming = lines[stale + 4]
         #expect(standard.hasPrefix("  standard"))
         #expect(standard.contains("✔ 1085 rows, 1 fallback"))
-        #expect(full.hasPrefix("  full"))
-        #expect(full.contains("✘ 0 rows"))
-        #expect(full.hasSuffix("– not run"))
-        #expect(!full.contains("fallback"))
+        #expect(streaming.hasPrefix("  streaming"))
+        #expect(streaming.contains("✘ 0 rows"))
+        #expect(streaming.hasSuffix("– not run"))
+        #expect(!streaming.contains("fallback"))
 
         let phantom = try #require(lines.firstIndex(of: "phantom-rows · sqlite"))
         #expect(lines[phantom + 3].contains("✘ 0 rows (as expected)"))
@@ -157,10 +160,10 @@ private func rawControls(in text: String, allowingTab: Bool = false) -> [Unicode
     @Test func `every failure of a failed cell gets its own line, made terminal-safe`() {
         let failureLines = lines.filter { $0.hasPrefix("✘ ") }
         #expect(failureLines == [
-            #"✘ stale-medication/full/sqlite/hybrid: recovered: target "medication" <missing> 5 rows & 'more'\nfirst keys: 1542, 1543 – ✓"#,
-            #"✘ stale-medication/full/sqlite/hybrid: no-spurious-fallback: expected 1 fallback run, observed 0 \u{1B}[31m"#,
+            #"✘ stale-medication/streaming/sqlite/hybrid: recovered: target "medication" <missing> 5 rows & 'more'\nfirst keys: 1542, 1543 – ✓"#,
+            #"✘ stale-medication/streaming/sqlite/hybrid: no-spurious-fallback: expected 1 fallback run, observed 0 \u{1B}[31m"#,
         ])
-        #expect(lines.contains("– stale-medication/full/sqlite/reconcile: not run: policy <reconcile> & friends not built"))
+        #expect(lines.contains("– stale-medication/streaming/sqlite/reconcile: not run: policy <reconcile> & friends not built"))
         #expect(rawControls(in: plain).isEmpty)
     }
 
@@ -183,7 +186,7 @@ private func rawControls(in text: String, allowingTab: Bool = false) -> [Unicode
         var report = SampleReport.report
         report.cells += report.cells.filter { $0.scenario == "phantom-rows" }.map { cell in
             var cell = cell
-            cell.backend = "postgres"
+            cell.backend = .postgres
             return cell
         }
         let text = MatrixReport.render(report, color: false)

@@ -102,7 +102,7 @@ public enum HTMLReport {
             }
             if group.tables.isEmpty { page.line("<p class=\"muted\">No cells ran for this scenario.</p>") }
             for table in group.tables {
-                page.line("<h3>Backend <code>\(escape(table.backend))</code></h3>")
+                page.line("<h3>Backend <code>\(table.backend.rawValue)</code></h3>")
                 matrix(table, anchors: anchors, into: &page)
                 page.line("<div class=\"cell-list\">")
                 for cell in table.cells { details(cell, anchor: anchors[cell.id] ?? "", into: &page) }
@@ -123,10 +123,10 @@ public enum HTMLReport {
     private static func matrix(_ table: ReportLayout.Table, anchors: [String: String], into page: inout HTMLPage) {
         page.line("<table class=\"matrix\">")
         page.line("<thead><tr><th class=\"corner\">strategy \\ policy</th>"
-            + table.policies.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "</tr></thead>")
+            + table.policies.map { "<th scope=\"col\">\($0.rawValue)</th>" }.joined() + "</tr></thead>")
         page.line("<tbody>")
         for strategy in table.strategies {
-            var row = "<tr><th scope=\"row\">\(escape(strategy))</th>"
+            var row = "<tr><th scope=\"row\">\(strategy.rawValue)</th>"
             for policy in table.policies {
                 guard let cell = table.cell(strategy: strategy, policy: policy) else {
                     row += "<td class=\"cell empty\">·</td>"
@@ -239,13 +239,13 @@ public enum HTMLReport {
                 + "<th>reason</th><th>cursor before → after</th><th>duration</th><th>error</th></tr></thead>")
             page.line("<tbody>")
             for run in cell.runs {
-                let fallbackClass = run.fallback == "none" || run.fallback.isEmpty ? "" : " class=\"took-fallback\""
+                let fallbackClass = run.fallback == .none ? "" : " class=\"took-fallback\""
                 page.line("<tr\(run.error == nil ? "" : " class=\"errored\"")>"
                     + "<td class=\"num\">\(run.index)</td>"
                     + "<td><code>\(escape(run.table))</code></td>"
                     + "<td class=\"num\">\(run.rowsRead)</td>"
                     + "<td class=\"num\">\(run.rowsLoaded)</td>"
-                    + "<td\(fallbackClass)>\(escape(run.fallback))</td>"
+                    + "<td\(fallbackClass)>\(run.fallback.rawValue)</td>"
                     + "<td>\(escape(run.fallbackReason ?? ""))</td>"
                     + "<td class=\"cursor\"><code>\(escape(run.cursorBefore))</code> → "
                     + "<code>\(escape(run.cursorAfter))</code></td>"

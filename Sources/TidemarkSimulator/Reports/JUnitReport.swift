@@ -25,7 +25,7 @@ public enum JUnitReport {
         xml += "    </properties>\n"
 
         for cell in report.cells {
-            let name = "\(cell.strategy)/\(cell.backend)/\(cell.policy)"
+            let name = "\(cell.strategy.rawValue)/\(cell.backend.rawValue)/\(cell.policy.rawValue)"
             xml += "    <testcase classname=\"\(escape("simulate." + cell.scenario))\" name=\"\(escape(name))\""
             xml += " time=\"\(ReportLayout.seconds(cell.durationSeconds))\""
             switch cell.status {
@@ -84,7 +84,7 @@ public enum JUnitReport {
         if cell.runs.isEmpty { lines.append("  (none)") }
         for run in cell.runs {
             var line = "  #\(run.index) \(run.table): read \(run.rowsRead), loaded \(run.rowsLoaded),"
-                + " fallback \(run.fallback)"
+                + " fallback \(run.fallback.rawValue)"
             if let reason = run.fallbackReason { line += " (\(reason))" }
             line += ", cursor \(run.cursorBefore) → \(run.cursorAfter), \(ReportLayout.seconds(run.durationSeconds)) s"
             if let error = run.error { line += ", error: \(error)" }
@@ -95,7 +95,7 @@ public enum JUnitReport {
 
     static func expectedFailureNote(_ cell: CellResult) -> String {
         let weaknesses = cell.checks.filter { !$0.held && !$0.expectedToHold }
-            .map { "\($0.invariant.rawValue) did not hold, as expected under \(cell.policy): \($0.detail)" }
+            .map { "\($0.invariant.rawValue) did not hold, as expected under \(cell.policy.rawValue): \($0.detail)" }
         return (["expected failure: the policy's known weakness was observed"] + weaknesses).joined(separator: "\n")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TidemarkConfig
 
 /// The plain-text matrix `simulate` prints on stdout.
 public enum MatrixReport {
@@ -65,10 +66,10 @@ public enum MatrixReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func header(for scenario: ScenarioSummary, backend: String?) -> String {
+    private static func header(for scenario: ScenarioSummary, backend: Backend?) -> String {
         var text = TerminalText.safe(scenario.name)
         if let mode = scenario.failureMode, !mode.isEmpty { text += " (\(TerminalText.safe(mode)))" }
-        if let backend { text += " · \(TerminalText.safe(backend))" }
+        if let backend { text += " · \(backend.rawValue)" }
         return text
     }
 
@@ -79,7 +80,7 @@ public enum MatrixReport {
 
         var rows: [[Cell]] = []
         for strategy in table.strategies {
-            var row: [Cell] = [(TerminalText.safe(strategy), plain)]
+            var row: [Cell] = [(strategy.rawValue, plain)]
             for policy in table.policies {
                 guard let cell = table.cell(strategy: strategy, policy: policy) else {
                     row.append(("·", style.dim))
@@ -95,7 +96,7 @@ public enum MatrixReport {
             }
             rows.append(row)
         }
-        let headerRow = ["strategy"] + table.policies.map(TerminalText.safe)
+        let headerRow = ["strategy"] + table.policies.map(\.rawValue)
 
         var widths = headerRow.map(\.count)
         for row in rows {
@@ -170,12 +171,12 @@ enum ReportLayout {
 
     /// The cells of one (scenario, backend): strategies and policies in the order the cells first name them.
     struct Table {
-        var backend: String
-        var strategies: [String] = []
-        var policies: [String] = []
+        var backend: Backend
+        var strategies: [StrategyKind] = []
+        var policies: [PolicyKind] = []
         var cells: [CellResult] = []
 
-        init(backend: String) { self.backend = backend }
+        init(backend: Backend) { self.backend = backend }
 
         mutating func add(_ cell: CellResult) {
             if !strategies.contains(cell.strategy) { strategies.append(cell.strategy) }
@@ -183,7 +184,7 @@ enum ReportLayout {
             cells.append(cell)
         }
 
-        func cell(strategy: String, policy: String) -> CellResult? {
+        func cell(strategy: StrategyKind, policy: PolicyKind) -> CellResult? {
             cells.first { $0.strategy == strategy && $0.policy == policy }
         }
     }

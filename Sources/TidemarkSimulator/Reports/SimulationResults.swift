@@ -1,4 +1,5 @@
-import TidemarkDatabase
+import TidemarkConfig
+import TidemarkLoader
 
 /// The six invariants checked in every cell (design §8).
 public enum Invariant: String, Sendable, Codable, CaseIterable {
@@ -37,7 +38,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var table: String
     public var rowsRead: Int
     public var rowsLoaded: Int
-    public var fallback: String
+    public var fallback: LoadResult.Fallback
     public var fallbackReason: String?
     public var cursorBefore: String
     public var cursorAfter: String
@@ -80,9 +81,9 @@ public enum CellStatus: String, Sendable, Codable {
 /// One (scenario, strategy, backend, policy) combination.
 public struct CellResult: Sendable, Codable, Equatable {
     public var scenario: String
-    public var strategy: String
-    public var backend: String
-    public var policy: String
+    public var strategy: StrategyKind
+    public var backend: Backend
+    public var policy: PolicyKind
     public var status: CellStatus
     /// Why the cell did not run, when it did not.
     public var notRunReason: String?
@@ -99,7 +100,7 @@ public struct CellResult: Sendable, Codable, Equatable {
     public var seed: UInt64
 
     /// A stable identifier such as `stale-medication/standard/sqlite/hybrid`.
-    public var id: String { "\(scenario)/\(strategy)/\(backend)/\(policy)" }
+    public var id: String { "\(scenario)/\(strategy.rawValue)/\(backend.rawValue)/\(policy.rawValue)" }
 
     enum CodingKeys: String, CodingKey {
         case scenario, strategy, backend, policy, status, notRunReason = "not_run_reason", expected

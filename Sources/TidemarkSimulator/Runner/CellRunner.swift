@@ -13,7 +13,6 @@ struct CellRunner {
     let policy: PolicyKind
     let configs: [String: TableConfig]
     let seed: UInt64
-    let batchSize: Int
     let logger: Logger
 
     /// What the cell ended with, for the cross-strategy comparison.
@@ -25,8 +24,8 @@ struct CellRunner {
     func run(in environment: any CellEnvironment) -> Outcome {
         let started = DispatchTime.now().uptimeNanoseconds
         var result = CellResult(
-            scenario: scenario.name, strategy: strategy.rawValue, backend: environment.backend.rawValue,
-            policy: policy.rawValue, status: .passed, notRunReason: nil, expected: scenario.expectations[policy],
+            scenario: scenario.name, strategy: strategy, backend: environment.backend,
+            policy: policy, status: .passed, notRunReason: nil, expected: scenario.expectations[policy],
             observedRecovered: nil, observedFallbackRuns: 0, observedRowsLoaded: nil, runs: [], checks: [],
             failures: [], durationSeconds: 0, seed: seed)
         var fingerprint: String?
@@ -108,7 +107,7 @@ struct CellRunner {
         for record in result.runs where record.error != nil && !faultedRuns.contains(record.index) {
             result.failures.append("run \(record.index) failed on \(record.table): \(record.error!)")
         }
-        let fallbackRuns = Set(result.runs.filter { $0.fallback != "none" }.map(\.index)).count
+        let fallbackRuns = Set(result.runs.filter { $0.fallback != .none }.map(\.index)).count
         result.observedFallbackRuns = fallbackRuns
         result.observedRowsLoaded = result.runs.filter { $0.index == 1 }.map(\.rowsLoaded).reduce(0, +)
 
@@ -162,7 +161,7 @@ struct CellRunner {
         let extra = runLoader(databases, policy: policy, fault: nil, clockSkew: clockSkew, index: runIndex + 1)
         let after = try tables.map { try Oracle.fingerprint(databases.target, databases.targetTable($0), key: keys[$0]!) }
         let written = extra.map(\.rowsLoaded).reduce(0, +)
-        let extraFallbacks = extra.filter { $0.fallback != "none" }.count
+        let extraFallbacks = extra.filter { $0.fallback != .none }.count
         let idempotent = written == 0 && extraFallbacks == 0 && before == after && extra.allSatisfy { $0.error == nil }
         check(.idempotent, held: idempotent, expected: expectation.idempotent,
               detail: "an extra run wrote \(written) rows with \(extraFallbacks) fallbacks"
@@ -186,7 +185,6 @@ struct CellRunner {
         var options = LoadOptions()
         options.strategy = .fixed(strategy)
         options.policy = policy
-        options.batchSize = batchSize
         options.clockSkewSeconds = clockSkew
         options.parallelWorkers = 3
         options.sourceSchema = databases.sourceSchema ?? "public"
@@ -202,9 +200,9 @@ struct CellRunner {
             options: options, logger: logger)
         return tables.map { table in
             faults.reset()
-            let r = loader.load(configs[table] ?? TableConfig(name: table))
+            let r = loader.load(configs[table]!)
             return RunRecord(
-                index: index, table: table, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, fallback: r.fallback.rawValue,
+                index: index, table: table, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, fallback: r.fallback,
                 fallbackReason: r.fallback_reason, cursorBefore: r.cursor_before, cursorAfter: r.cursor_after,
                 durationSeconds: r.duration_s, error: r.error)
         }

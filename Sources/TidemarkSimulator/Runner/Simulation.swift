@@ -13,7 +13,7 @@ public struct SimulationOptions: Sendable {
     public var seed: UInt64 = 1
     /// An existing PostgreSQL server; without one, a throwaway cluster is started and removed.
     public var postgresURL: DatabaseURL?
-    /// Small batches, so every load checkpoints several times.
+    /// Every table's batch size unless its scenario sets one: small, so every load checkpoints several times.
     public var batchSize = 250
     public var logger = Logger(label: "tidemark-simulate", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -85,8 +85,8 @@ public enum Simulation {
                     ? "the scenario cannot be built on \(environment.backend.rawValue)" : nil
             if let notRunReason {
                 outcomes.set(index, CellRunner.Outcome(result: CellResult(
-                    scenario: cell.scenario.name, strategy: cell.strategy.rawValue, backend: environment.backend.rawValue,
-                    policy: cell.policy.rawValue, status: .notRun,
+                    scenario: cell.scenario.name, strategy: cell.strategy, backend: environment.backend,
+                    policy: cell.policy, status: .notRun,
                     notRunReason: notRunReason,
                     expected: cell.scenario.expectations[cell.policy], observedRecovered: nil, observedFallbackRuns: 0,
                     observedRowsLoaded: nil, runs: [], checks: [], failures: [], durationSeconds: 0, seed: seed),
@@ -95,8 +95,8 @@ public enum Simulation {
             }
             let runner = CellRunner(
                 scenario: cell.scenario, strategy: cell.strategy, policy: cell.policy,
-                configs: cell.scenario.configs(configs), seed: seed,
-                batchSize: options.batchSize, logger: options.logger)
+                configs: cell.scenario.configs(configs, batchSize: options.batchSize), seed: seed,
+                logger: options.logger)
             let outcome = runner.run(in: environment)
             outcomes.set(index, outcome)
             progress?(outcomes.finished, total, outcome.result.id)
@@ -202,23 +202,14 @@ public enum ScenarioLibrary {
 }
 
 extension Scenario {
-    /// The table configs with this scenario's overrides applied.
-    func configs(_ base: [String: TableConfig]) -> [String: TableConfig] {
-        var result = base
-        for (table, fields) in tableOverrides {
-            var config = result[table] ?? TableConfig(name: table)
-            for (field, value) in fields {
-                let text: String? = { if case .string(let s) = value { return s } else { return nil } }()
-                switch field {
-                case "sync_profile": config.syncProfile = text.flatMap(SyncProfile.init(rawValue:))
-                case "incremental_strategy": config.incrementalStrategy = text.flatMap(IncrementalLogic.init(rawValue:))
-                case "primary_incremental_column": config.primaryIncrementalColumn = text
-                case "lookback_seconds": if case .integer(let i) = value { config.lookbackSeconds = Int(i) }
-                case "batch_size": if case .integer(let i) = value { config.batchSize = Int(i) }
-                default: break
-                }
-            }
-            result[table] = config
+    /// The config of each fixture table: `base` (Fixtures/tables.yml) with the simulator's batch size, under this
+    /// scenario's overrides, which win over both.
+    func configs(_ base: [String: TableConfig], batchSize: Int) -> [String: TableConfig] {
+        var result: [String: TableConfig] = [:]
+        for table in fixtures.map(\.name) {
+            var config = base[table] ?? TableConfig(name: table)
+            config.batchSize = batchSize
+            result[table] = tableOverrides[table].map(config.merging) ?? config
         }
         return result
     }

@@ -9,8 +9,9 @@ public struct Scenario: Sendable {
     public let description: String
     public let file: String
     public let fixtures: [FixtureSpec]
-    /// Per-table config fields that differ from Fixtures/tables.yml for this scenario.
-    public let tableOverrides: [String: [String: ScalarValue]]
+    /// Per-table config fields that differ from Fixtures/tables.yml for this scenario, as the `tables.yml` reader
+    /// reads them (the fields the scenario does not set are unset).
+    public let tableOverrides: [String: TableConfig]
     public let relationships: [ScenarioRelationship]
     public let steps: [LocatedStep]
     public let expectations: [PolicyKind: Expectation]

@@ -12,10 +12,17 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(reason)" }
 }
 
+extension ScenarioError {
+    /// A table override the `tables.yml` reader refused, located and worded as that reader words it.
+    init(_ error: ConfigError) {
+        self.init(file: error.file, line: error.line, reason: error.reason)
+    }
+}
+
 /// Reads `scenarios/*.yaml`. Walks Yams' node tree so every complaint carries its line.
 public enum ScenarioParser {
     public static let fixtureNames = ["medication", "allergydef", "procedurelog", "securitylog"]
-    /// tables.yml fields a scenario may set for its own runs.
+    /// tables.yml fields a scenario may set for its own runs (strategy and policy are the matrix's to choose).
     static let overridableFields: Set<String> = [
         "sync_profile", "incremental_strategy", "primary_incremental_column", "lookback_seconds", "batch_size",
     ]
@@ -75,17 +82,17 @@ public enum ScenarioParser {
             return name
         }
 
-        var overrides: [String: [String: ScalarValue]] = [:]
+        var overrides: [String: TableConfig] = [:]
         if let tables = top["tables"] {
             for (key, value) in try context.mapping(tables, "tables") {
                 let name = try table(key, "table name")
-                var fields: [String: ScalarValue] = [:]
-                let map = try context.mapping(value, "fields of \(name)")
-                try context.allowOnly(map, Self.overridableFields)
-                for (field, fieldValue) in map {
-                    fields[try context.string(field, "field")] = try context.scalar(fieldValue)
+                try context.allowOnly(try context.mapping(value, "fields of \(name)"), Self.overridableFields)
+                // The allowed fields are all known to the reader, so it has nothing to warn about.
+                do {
+                    overrides[name] = try TablesFile.parseFields(value, table: name, file: file).config
+                } catch {
+                    throw ScenarioError(error)
                 }
-                overrides[name] = fields
             }
         }
 

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import TidemarkDatabase
+
+/// The options `simulate` and `bench` share: the PostgreSQL server, the seed and where the reports go.
+public struct HarnessOptions: ParsableArguments {
+    @Option(help: "An existing PostgreSQL server (otherwise a throwaway cluster is started and removed).")
+    public var postgresURL: String?
+    @Option(help: "The seed every generated value derives from (the same seed replays the same data).")
+    public var seed: UInt64 = 1
+    @Option(help: "Write the report as JSON to this file.") public var json: String?
+    @Option(help: "Write a self-contained HTML report to this file.") public var html: String?
+
+    public init() {}
+
+    /// Checks the URL here rather than as an argument type, whose error would echo the value and its password.
+    public func validate() throws {
+        if let postgresURL {
+            do { _ = try DatabaseURL(postgresURL) } catch { throw ValidationError("--postgres-url: \(error)") }
+        }
+    }
+
+    /// The server `--postgres-url` names, if any.
+    public func postgresServer() throws -> DatabaseURL? {
+        try postgresURL.map { try DatabaseURL($0) }
+    }
+}
+
+/// Writes a report to `path`, creating its folder; nothing (and no rendering) without a path.
+public func writeReport(_ text: @autoclosure () throws -> String, to path: String?) throws {
+    guard let path else { return }
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    try text().write(toFile: path, atomically: true, encoding: .utf8)
+}
