@@ -35,8 +35,10 @@ struct ETLRun: ParsableCommand {
     @Option(help: "Where to merge method usage (calls, durations per stage).") var methodUsage = "logs/method_usage.json"
     @Option(help: "reconcile: sub-ranges a differing key range is split into.") var bisectionFactor = 16
     @Option(help: "reconcile: ranges of at most this many rows are compared row by row.") var leafSize = 256
-    @Option(help: "reconcile: above this fraction of differing rows, reload through staging and swap.")
-    var swapFraction = 0.5
+    // `--swap-fraction` is the flag's earlier name, kept so existing scripts run.
+    @Option(name: [.customLong("reload-fraction"), .customLong("swap-fraction")],
+            help: "reconcile: above this fraction of differing rows, reload the whole table in place.")
+    var reloadFraction = 0.5
 
     var tables: [String] {
         tableArguments.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -50,7 +52,7 @@ struct ETLRun: ParsableCommand {
         if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
         guard bisectionFactor >= 2 else { throw ValidationError("--bisection-factor must be at least 2") }
         guard leafSize >= 1 else { throw ValidationError("--leaf-size must be positive") }
-        guard (0...1).contains(swapFraction) else { throw ValidationError("--swap-fraction must be between 0 and 1") }
+        guard (0...1).contains(reloadFraction) else { throw ValidationError("--reload-fraction must be between 0 and 1") }
     }
 
     func run() throws {
@@ -70,7 +72,7 @@ struct ETLRun: ParsableCommand {
         options.targetSchema = targetSchema
         options.reconcile.bisectionFactor = bisectionFactor
         options.reconcile.leafSize = leafSize
-        options.reconcile.swapFraction = swapFraction
+        options.reconcile.reloadFraction = reloadFraction
 
         func open(_ url: DatabaseURL) throws -> any Connection {
             do {

@@ -112,7 +112,8 @@ import TidemarkTestSupport
         (["--policy", "sometimes"], "--policy"),
         (["--bogus-flag"], "bogus-flag"),
         (["--bisection-factor", "1"], "--bisection-factor"),
-        (["--swap-fraction", "2"], "--swap-fraction"),
+        (["--reload-fraction", "2"], "--reload-fraction"),
+        (["--swap-fraction", "1.5"], "--reload-fraction"),
         ([] as [String], "--tables"),
     ])
     func `bad flags exit 64 with a message`(extra: [String], mentions: String) throws {

@@ -4,8 +4,8 @@ import TidemarkSimulator
 
 /// A scenario's `tables:` overrides: read as `tables.yml` reads them, and in force for the loader.
 @Suite struct TableOverrideTests {
-    /// New rows and a fault inside the second commit of the first run under test: that run commits one batch
-    /// and fails, or commits every new row at once when they fit in one batch.
+    /// New rows and a fault inside the second target transaction of the first run under test: that run commits
+    /// one batch and fails in the next one, or — when every new row fits in one batch — in the final status write.
     static func scenario(tables: String, newRows: Int) -> String {
         """
         name: batches
@@ -40,7 +40,7 @@ import TidemarkSimulator
             #expect(cell.status == .passed, "\(cell.id): \(cell.failures)")
             let first = try #require(cell.runs.first { $0.index == 1 })
             #expect(first.rowsLoaded == firstRunRows, "\(cell.id)")
-            #expect((first.error != nil) == (firstRunRows < newRows), "\(cell.id): \(first.error ?? "no error")")
+            #expect(first.error != nil, "\(cell.id): the injected fault did not fire")
         }
     }
 

@@ -80,7 +80,7 @@ struct ReconcilePolicy: RecoveryPolicy {
                 return RecoveryOutcome(verified: true)
             }
             try settings.afterVerify?()
-            let reloads = found.sourceCount > 0 && Double(found.count) > settings.swapFraction * Double(found.sourceCount)
+            let reloads = found.sourceCount > 0 && Double(found.count) > settings.reloadFraction * Double(found.sourceCount)
             if reloads {
                 try reload.replaceInPlace()
             } else {

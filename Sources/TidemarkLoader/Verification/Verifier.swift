@@ -8,7 +8,7 @@ public struct ReconcileSettings: Sendable {
     public var leafSize = 256
     /// When more than this fraction of the source differs, reload the whole table in place instead of repairing
     /// it leaf by leaf.
-    public var swapFraction = 0.5
+    public var reloadFraction = 0.5
     /// Runs between finding the differences and repairing them — a hook for tests that change the source
     /// meanwhile, to show the snapshot keeps such changes out of this run.
     public var afterVerify: (@Sendable () throws -> Void)?

@@ -46,7 +46,7 @@ struct StepApplier {
             let name = db.sourceTable(table)
             try db.source.execute("ALTER TABLE \(name.quoted) ADD COLUMN \(quoteIdentifier(column)) \(db.source.dialect.ddl(type))")
             if value != .null { try update(name, .all, [column: value], key: key(table), on: db.source) }
-        case .cleanLoad, .runs, .fault, .clockSkew:
+        case .cleanLoad, .runs, .fault, .clockSkew, .targetUserObjects:
             break  // the runner's
         }
     }

@@ -119,9 +119,12 @@ public enum Step: Sendable, Equatable {
     case sourceUpdate(table: String, rows: RowSelector, set: [String: ScalarValue])
     case sourceDelete(table: String, rows: RowSelector)
     case sourceAddColumn(table: String, column: String, type: ColumnType, value: ScalarValue)
+    /// Builds what a target's users build on a table (``UserObjects``); every run after must leave it working.
+    case targetUserObjects(table: String, indexedColumn: String)
     /// Shifts the loader's wall clock (only `_loaded_at` may notice: it is never a cursor).
     case clockSkew(seconds: Int)
-    /// Fails the next run under test inside its n-th commit.
+    /// Fails the next run under test inside its n-th target transaction of each table — batches, checkpoints and
+    /// the final status write all count — after its work and before it commits.
     case fault(failInsideCommit: Int)
     /// Runs under test.
     case runs(Int)

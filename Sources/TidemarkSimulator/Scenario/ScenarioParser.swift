@@ -350,6 +350,10 @@ private struct Context {
             var fieldValues = try values(body, kind)
             fieldValues["table"] = nil
             return .trackingSet(table: try table(try require(f, "table", in: body), "table"), fields: fieldValues)
+        case "target_user_objects":
+            let f = try fields(["indexed_column"])
+            return .targetUserObjects(table: try tableName(f),
+                                      indexedColumn: try string(try require(f, "indexed_column", in: body), "indexed_column"))
         case "source_add_column":
             let f = try fields(["column", "type", "value"])
             let typeText = try string(try require(f, "type", in: body), "type")
