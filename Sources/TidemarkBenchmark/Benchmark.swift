@@ -158,6 +158,21 @@ public struct Benchmark {
             throw BenchmarkError("the repair on \(path.rawValue) repaired \(repair.rowsRepaired) rows, expected 200")
         }
         note("repair 100+100", .reconcile, repair, rss, detail: "100 rows deleted and 100 changed in the target")
+
+        // More than half the table differs: reconcile reloads it in place while a reader keeps counting it.
+        let damaged = try bench.damageMostOfTarget(path)
+        let reader = try VisibilityProbe(target, marker: Workbench.damageMarker)
+        let (reload, reloadRSS) = try run(.reconcile)
+        let seen = reader.stop()
+        guard reload.fallback == "full_reload", reload.error == nil else {
+            throw BenchmarkError("the reload on \(path.rawValue) took fallback \(reload.fallback ?? "none"): \(reload.error ?? "")")
+        }
+        let states = seen.markedCounts.sorted().map(String.init).joined(separator: " or ")
+        let halfFilled = seen.markedCounts.contains { $0 != 0 && $0 != damaged }
+        note("full reload", .reconcile, reload, reloadRSS,
+             detail: "\(damaged) of \(options.rows) rows changed in the target; a reader's \(seen.reads) counts saw "
+                + "\(states) changed rows\(halfFilled ? " (a HALF-FILLED state)" : ", never a half-filled table"), "
+                + "the longest took \(String(format: "%.3f", seen.longestSeconds)) s")
     }
 
     /// Streaming, chunked and copy at `rows × scale`: their peak RSS must not grow with the table.

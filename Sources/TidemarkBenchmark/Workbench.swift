@@ -134,6 +134,19 @@ final class Workbench {
         return keys.count + half
     }
 
+    /// What the reload case writes into the rows it changes in the target.
+    static let damageMarker = "changed before the reload"
+
+    /// The reload case: three rows in five changed in the target behind the loader's back. Returns how many.
+    func damageMostOfTarget(_ path: BenchmarkPath) throws -> Int {
+        let endpoint = target(path)
+        let db = try openConnection(endpoint.url)
+        defer { db.close() }
+        return try db.execute(
+            "UPDATE \(endpoint.table.quoted) SET \(quoteIdentifier("Note")) = \(db.engine.placeholder(1)) "
+                + "WHERE \(quoteIdentifier("ProcNum")) % 5 < 3", [.text(Self.damageMarker)])
+    }
+
     /// The repair case: 100 rows deleted from the target and 100 others changed there without a timestamp bump.
     func damageTarget(_ path: BenchmarkPath, rows: Int) throws {
         let endpoint = target(path)

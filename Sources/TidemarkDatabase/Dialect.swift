@@ -18,6 +18,10 @@ public protocol SQLDialect: Sendable {
     /// and the qualification keeps a DROP of it from ever reaching a user's table of the same name.
     func temporaryTable(_ name: String) -> TableName
 
+    /// `CREATE INDEX IF NOT EXISTS name ON table (columns)`, the index in the table's schema (engines disagree on
+    /// where that schema is written).
+    func createIndex(_ name: String, on table: TableName, columns: [String]) -> String
+
     /// `INSERT … <rows> ON CONFLICT (key) DO UPDATE … WHERE <some column changed>`: `rows` is a VALUES list or
     /// a SELECT. Unchanged rows are left alone, so the count it returns is rows inserted or changed.
     func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String

@@ -26,6 +26,11 @@ public struct PostgresDialect: SQLDialect {
 
     public func temporaryTable(_ name: String) -> TableName { TableName(name, schema: "pg_temp") }
 
+    /// PostgreSQL puts an index in its table's schema; the index name takes none.
+    public func createIndex(_ name: String, on table: TableName, columns: [String]) -> String {
+        "CREATE INDEX IF NOT EXISTS \(quoteIdentifier(name)) ON \(table.quoted) (\(quoteIdentifiers(columns)))"
+    }
+
     public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
         // An alias lets the change predicate name the existing row whatever schema the table is in.
         let old = quoteIdentifier("tidemark_old")

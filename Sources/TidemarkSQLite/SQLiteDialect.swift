@@ -24,6 +24,12 @@ public struct SQLiteDialect: SQLDialect {
 
     public func temporaryTable(_ name: String) -> TableName { TableName(name, schema: "temp") }
 
+    /// SQLite names the schema on the index, and the table bare.
+    public func createIndex(_ name: String, on table: TableName, columns: [String]) -> String {
+        "CREATE INDEX IF NOT EXISTS \(TableName(name, schema: table.schema).quoted) ON \(quoteIdentifier(table.name)) "
+            + "(\(quoteIdentifiers(columns)))"
+    }
+
     public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
         // The change predicate names the existing row by the table's own name; SQLite spells "is distinct
         // from" `IS NOT`.

@@ -29,7 +29,11 @@ import TidemarkTestSupport
         }
 
         let incremental = report.measurements.filter { $0.group == .incremental }
-        #expect(incremental.count == BenchmarkPath.allCases.count * 5)
+        #expect(incremental.count == BenchmarkPath.allCases.count * 6)
+        // The reload case: 3 rows in 5 changed in the target; readers see the old table or the new, nothing between.
+        let reloads = incremental.filter { $0.name == "full reload" }
+        #expect(reloads.count == BenchmarkPath.allCases.count)
+        #expect(reloads.allSatisfy { $0.note?.contains("never a half-filled table") == true }, "\(reloads.map(\.note))")
         #expect(incremental.filter { $0.name == "repair 100+100" }.allSatisfy { $0.rows == 200 })
         #expect(incremental.filter { $0.name == "1% delta" }.allSatisfy { $0.rows == 100 })
         #expect(incremental.filter { $0.name == "no-op" }.allSatisfy { $0.rows == 0 })

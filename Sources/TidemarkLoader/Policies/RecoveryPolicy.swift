@@ -80,14 +80,17 @@ struct ReconcilePolicy: RecoveryPolicy {
                 return RecoveryOutcome(verified: true)
             }
             try settings.afterVerify?()
-            let reloads = found.sourceCount > 0 && Double(found.count) > settings.reloadFraction * Double(found.sourceCount)
+            let reloads = found.reloadAdvised
+                || (found.sourceCount > 0 && Double(found.count) > settings.reloadFraction * Double(found.sourceCount))
+            var outcome = RecoveryOutcome(fallback: reloads ? .full_reload : .repair, verified: true)
             if reloads {
-                try reload.replaceInPlace()
+                (outcome.rowsRepaired, outcome.rowsDeleted) = try reload.replaceInPlace()
             } else {
                 let repairer = Repairer(load: load)
                 try load.usage.measure("Repairer.repair") {
                     for difference in found.rows where !difference.isEmpty { try repairer.repair(difference) }
                 }
+                (outcome.rowsRepaired, outcome.rowsDeleted) = (found.missing + found.changed, found.extra)
             }
             // Rows rejected during the repair are reported, not missing: verify without them. The ranges that
             // matched were verified in this snapshot and not written since, so only the repaired ones are
@@ -97,14 +100,18 @@ struct ReconcilePolicy: RecoveryPolicy {
                 throw LoadError(table: plan.table, "verification still fails after repair (source \(expected.count) "
                     + "rows, target \(actual.count) in the range checked)")
             }
-            load.checkpointer.count(written: reloads ? Int(found.sourceCount) : found.missing + found.changed)
+            load.checkpointer.count(written: outcome.rowsRepaired)
             try load.checkpointer.checkpoint(try verifier.verifiedCursor())
 
-            let reason = "verification found \(found.missing) missing, \(found.changed) changed, \(found.extra) extra rows"
-            let action = reloads ? "reloaded the table in place" : "repaired those rows"
+            let reason = found.rowsInDifferingRanges.map {
+                "verification found differences in key ranges holding \($0) of \(found.sourceCount) source rows"
+            } ?? "verification found \(found.missing) missing, \(found.changed) changed, \(found.extra) extra rows"
+            outcome.reason = reason
+            let action = reloads
+                ? "reloaded the table in place (\(outcome.rowsRepaired) rows written, \(outcome.rowsDeleted) deleted)"
+                : "repaired those rows"
             load.logger.warning("\(plan.table): \(reason); \(action)")
-            return RecoveryOutcome(fallback: reloads ? .full_reload : .repair, reason: reason,
-                                   rowsRepaired: found.missing + found.changed, rowsDeleted: found.extra, verified: true)
+            return outcome
         }
     }
 

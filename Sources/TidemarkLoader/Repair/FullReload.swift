@@ -17,8 +17,9 @@ struct FullReload {
     /// left alone). Readers see the old rows or the new ones, never an empty or half-filled table, and the table
     /// stays the user's: its views, grants, indexes, triggers, comments, owner, column types and the columns
     /// only the target has (for the rows that stay) are untouched. No TRUNCATE, so readers are never blocked on
-    /// PostgreSQL (DELETE leaves dead rows for autovacuum instead).
-    func replaceInPlace() throws {
+    /// PostgreSQL (DELETE leaves dead rows for autovacuum instead). Returns the rows inserted or changed, and
+    /// the rows deleted.
+    func replaceInPlace() throws -> (written: Int, deleted: Int) {
         let plan = load.plan
         let table = load.writer.table
         try table.clearStaged()
@@ -27,6 +28,6 @@ struct FullReload {
             let outcome = try load.writer.write(batch.map(\.values), .stage)
             load.checkpointer.count(rejected: outcome.rejected)
         }
-        try table.connection.transaction { _ = try table.mergeStaged(deletingOthers: true) }
+        return try table.connection.transaction { try table.mergeStaged(deletingOthers: true) }
     }
 }

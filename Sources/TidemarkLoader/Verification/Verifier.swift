@@ -24,11 +24,17 @@ struct LeafDifference {
     var isEmpty: Bool { missing.isEmpty && changed.isEmpty && extra.isEmpty }
 }
 
-/// What verification found: the differing leaves, their rows, and the source's row count.
+/// What verification found: the differing leaves, their rows, and the source's row count — or, when the
+/// differing leaves already hold more of the table than `reloadFraction`, only that: comparing them row by row
+/// would cost about what reloading the table does.
 struct Differences {
     var leaves: [KeyRange] = []
     var rows: [LeafDifference] = []
     var sourceCount: Int64 = 0
+    /// Rows (the larger side) in the leaves that differ, when they advised a reload.
+    var rowsInDifferingRanges: Int64?
+
+    var reloadAdvised: Bool { rowsInDifferingRanges != nil }
 
     var missing: Int { rows.reduce(0) { $0 + $1.missing.count } }
     var changed: Int { rows.reduce(0) { $0 + $1.changed.count } }
@@ -71,8 +77,11 @@ struct Verifier {
     /// side, then bisection inside any differing bucket still larger than a leaf. Other keys: the whole table
     /// is one leaf.
     func differences() throws -> Differences? {
-        guard let (leaves, sourceCount) = try differingLeaves() else { return nil }
-        return Differences(leaves: leaves, rows: try leaves.map(compareLeaf), sourceCount: sourceCount)
+        guard let found = try differingLeaves() else { return nil }
+        if found.rowsInDifferingRanges != nil { return found }
+        var differences = found
+        differences.rows = try found.leaves.map(compareLeaf)
+        return differences
     }
 
     /// The first of `ranges` where source and target still differ, with both checksums; nil when all agree.
@@ -90,10 +99,10 @@ struct Verifier {
         return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range, excluding: excluded)
     }
 
-    private func differingLeaves() throws -> (leaves: [KeyRange], sourceCount: Int64)? {
+    private func differingLeaves() throws -> Differences? {
         guard let (low, high) = try integerBounds(), low > Int64.min / 4, high < Int64.max / 4 else {
             let s = try checksum(source, .all)
-            return s == (try checksum(target, .all)) ? nil : ([.all], s.count)
+            return s == (try checksum(target, .all)) ? nil : Differences(leaves: [.all], sourceCount: s.count)
         }
         let width = max(1, (high - low) / Self.buckets + 1)
         let count = (high - low) / width + 1
@@ -106,15 +115,19 @@ struct Verifier {
                                       width: width, count: count, excluding: excluded)
         })
         guard left != right else { return nil }
-        var leaves: [KeyRange] = []
+        let sourceCount = left.values.reduce(0) { $0 + $1.count }
         let empty = RangeChecksum(count: 0, sum0: 0, sum1: 0)
-        for bucket in Set(left.keys).union(right.keys).sorted() {
-            let s = left[bucket] ?? empty, t = right[bucket] ?? empty
-            guard s != t else { continue }
+        var leaves: [(range: KeyRange, rows: Int64)] = []
+        for bucket in Set(left.keys).union(right.keys).sorted() where left[bucket] != right[bucket] {
             let range = KeyRange(lower: low + bucket * width, upper: low + (bucket + 1) * width)
-            try bisect(range, source: s, target: t, into: &leaves)
+            try bisect(range, source: left[bucket] ?? empty, target: right[bucket] ?? empty, into: &leaves)
         }
-        return (leaves, left.values.reduce(0) { $0 + $1.count })
+        // Comparing leaves row by row costs about what reloading them does: past the fraction, reload instead.
+        let suspect = leaves.reduce(Int64(0)) { $0 + $1.rows }
+        if Double(suspect) > settings.reloadFraction * Double(sourceCount) {
+            return Differences(sourceCount: sourceCount, rowsInDifferingRanges: suspect)
+        }
+        return Differences(leaves: leaves.map(\.range), sourceCount: sourceCount)
     }
 
     /// Buckets of the first verification pass: about `leafSize` rows each up to a million rows.
@@ -135,12 +148,14 @@ struct Verifier {
         return (low, high)
     }
 
+    /// Splits a differing range until its parts are leaves; appends the differing leaves with their row counts
+    /// (the larger side).
     private func bisect(_ range: KeyRange, source s: RangeChecksum, target t: RangeChecksum,
-                        into leaves: inout [KeyRange]) throws {
+                        into leaves: inout [(range: KeyRange, rows: Int64)]) throws {
         guard let lower = range.lower, let upper = range.upper,
             max(s.count, t.count) > Int64(settings.leafSize), upper - lower > 1
         else {
-            leaves.append(range)
+            leaves.append((range, max(s.count, t.count)))
             return
         }
         let width = max(1, (upper - lower + Int64(settings.bisectionFactor) - 1) / Int64(settings.bisectionFactor))

@@ -36,7 +36,7 @@ final class TableWriter {
     /// CONFLICT` — bulk speed that still upserts, so copy works on a table that already has rows (FM-21).
     func stageAndMerge(_ rows: some Sequence<[Value]>) throws -> Int {
         try stage(rows)
-        return try mergeStaged()
+        return try mergeStaged().written
     }
 
     /// The staging table: temporary, so whatever ends the session — a kill -9 included — removes it.
@@ -62,22 +62,28 @@ final class TableWriter {
     /// Upserts the staged rows into the table and empties the staging table. With `deletingOthers`, rows of
     /// the table whose key is not staged are deleted first, so the table ends equal to what was staged in its
     /// loaded columns — an in-place reload that keeps the table itself, its other columns for the rows that
-    /// stay, and everything built on it. Run it in a transaction to make it atomic. Returns rows inserted,
-    /// changed or deleted.
-    func mergeStaged(deletingOthers: Bool = false) throws -> Int {
-        guard stagingCreated else { return 0 }
-        var changed = 0
+    /// stay, and everything built on it. Run it in a transaction to make it atomic. Returns the rows inserted
+    /// or changed, and the rows deleted.
+    @discardableResult
+    func mergeStaged(deletingOthers: Bool = false) throws -> (written: Int, deleted: Int) {
+        guard stagingCreated else { return (0, 0) }
+        var deleted = 0
         if deletingOthers {
+            // The anti-join below probes the staged keys once per table row: give it an index and statistics
+            // (nothing analyzes a temporary table by itself).
+            try connection.execute(connection.dialect.createIndex(
+                "tidemark_stage_" + table.name + "_key", on: staging, columns: key))
+            try connection.execute("ANALYZE \(staging.quoted)")
             let matches = key.map { "s.\(quoteIdentifier($0)) = \(table.quoted).\(quoteIdentifier($0))" }
-            changed += try connection.execute("DELETE FROM \(table.quoted) WHERE NOT EXISTS (SELECT 1 FROM "
+            deleted = try connection.execute("DELETE FROM \(table.quoted) WHERE NOT EXISTS (SELECT 1 FROM "
                 + "\(staging.quoted) AS s WHERE \(matches.joined(separator: " AND ")))")
         }
         // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
-        changed += try connection.execute(connection.dialect.upsert(
+        let written = try connection.execute(connection.dialect.upsert(
             into: table, columns: columns, key: key,
             rows: "SELECT \(quoteIdentifiers(columns)) FROM \(staging.quoted) WHERE true"))
         try clearStaged()
-        return changed
+        return (written, deleted)
     }
 
     /// True when the table has no row.
