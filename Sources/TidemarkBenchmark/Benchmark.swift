@@ -24,8 +24,8 @@ public struct BenchmarkOptions: Sendable {
     public init(executable: String) { self.executable = executable }
 }
 
-/// Runs every case of the benchmark issue in one go: baselines, a full load per strategy and path, incremental
-/// runs as fractions of a full load, and the memory check at a larger size.
+/// Runs every case in one go: baselines, a full load per strategy and path, incremental runs (no-op, delta,
+/// repair, full reload) as fractions of a full load, and the memory check at a larger size.
 public struct Benchmark {
     let options: BenchmarkOptions
     private let bench: Workbench

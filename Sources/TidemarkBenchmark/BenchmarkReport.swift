@@ -47,7 +47,7 @@ public struct Measurement: Codable, Sendable, Equatable {
     }
 }
 
-/// A goal of the benchmark issue and whether this run met it.
+/// A performance goal and whether this run met it.
 public struct TargetCheck: Codable, Sendable, Equatable {
     public var goal: String
     public var measured: String

@@ -2,8 +2,8 @@ import TidemarkDatabase
 
 /// The simulator's judge: compares a source table with a target table row by row and column by column.
 ///
-/// It has its own canonical encoding and its own reads, and shares nothing with the loader's planning,
-/// writing or (future) verification, so a bug there cannot hide itself here.
+/// It has its own canonical encoding and its own reads, and shares nothing with the loader's planning, writing
+/// or verification, so a bug there cannot hide itself here.
 public enum Oracle {
     /// One value in the oracle's canonical text: the kind, then an exact rendering. Timestamps keep their
     /// microseconds, decimals their scale, NULL is not '', doubles compare by bit pattern.

@@ -2,15 +2,10 @@ import Foundation
 
 /// The report for people (`--html FILE`): one self-contained page.
 public enum HTMLReport {
-    /// A self-contained page (inline CSS, no scripts from the network, no external fonts; a little inline JS is fine but
-    /// not required — <details> elements are enough) for people: a title and summary (seed, date, duration, counts),
-    /// then per scenario: its name, failure mode and description, and a coloured matrix per backend (green passed,
-    /// red failed, grey not run; an "expected failure" passed cell — some invariant held==false && expectedToHold==false —
-    /// gets a distinct amber-ish tone with a legend explaining it means "the policy's documented weakness was observed as
-    /// expected"), each cell showing ✔/✘, rows loaded, fallbacks; below each matrix, collapsible per-cell details: expectation,
-    /// observed values, the six invariant checks with held/expected/detail, and the per-run table (index, table, rows read,
-    /// rows loaded, fallback, reason, cursor before → after, duration, error). Everything HTML-escaped. Readable in a browser
-    /// at 1280px wide; good typography (system font stack), tables with borders, sticky header optional.
+    /// A title and summary (seed, date, duration, counts), then per scenario its description and a coloured
+    /// matrix per backend: green passed, red failed, grey not run, and amber for a cell that passed because a
+    /// policy's documented weakness was observed as expected. Below each matrix, collapsible details per cell:
+    /// expectation, observations, the invariant checks and the runs. Everything is HTML-escaped.
     ///
     /// The page has no script at all and refers to nothing outside itself. Each matrix cell links to its details;
     /// the details of failed cells start open.

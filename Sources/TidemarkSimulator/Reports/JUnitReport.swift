@@ -2,10 +2,9 @@ import Foundation
 
 /// The CI report (`--junit FILE`): one test case per cell.
 public enum JUnitReport {
-    /// One <testsuite name="simulate"> with one <testcase classname="simulate.<scenario>" name="<strategy>/<backend>/<policy>" time="…">
-    /// per cell; failed cells get <failure message="first failure">all failures + run details</failure>; not_run cells get
-    /// <skipped message="reason"/>. Counts tests/failures/skipped/errors on testsuites and testsuite. Escape & < > " ' and
-    /// encode control characters and non-ASCII as numeric character references (&#N;) in attributes and text.
+    /// One `<testsuite name="simulate">` with a `<testcase classname="simulate.<scenario>"
+    /// name="<strategy>/<backend>/<policy>">` per cell: a failed cell carries `<failure>` with every failure and
+    /// its runs, a cell not run `<skipped>`; counts on `testsuites` and `testsuite`.
     ///
     /// The output is pure ASCII. Tab, newline and carriage return become `&#9;`, `&#10;`, `&#13;`; the other C0 control
     /// characters cannot appear in XML 1.0 at all, not even as references, so they are written as the visible text

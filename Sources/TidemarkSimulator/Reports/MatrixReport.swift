@@ -3,14 +3,10 @@ import TidemarkConfig
 
 /// The plain-text matrix `simulate` prints on stdout.
 public enum MatrixReport {
-    /// The human matrix for stdout: per scenario a header line (name, failure mode), then a table with rows = strategies
-    /// (in the order cells appear), columns = policies, each cell "✔" or "✘" (or "–" for not_run) followed by a short
-    /// observation: rows loaded by the first run under test and the fallback, e.g. "✔ 1085 rows, 1 fallback" or "✘ 0 rows".
-    /// When there are several backends, one table per (scenario, backend). After all tables, one line per failed cell:
-    /// "✘ stale-medication/standard/sqlite/hybrid: <failure>" for each entry of cell.failures, and a final summary line
-    /// "N cells: P passed, F failed, S not run" (also say how many expected-failure cells there are, i.e. cells that passed
-    /// while some invariant did not hold as the policy's documented weakness — held == false && expectedToHold == false).
-    /// `color`: ANSI green/red/dim when true; plain text when false. Column widths aligned (count Characters, and treat ✔ ✘ – as width 1).
+    /// Per scenario and backend, a table: strategies down, policies across, each cell ✔, ✘ or – (not run) with
+    /// the first run's rows loaded and its fallback ("✔ 1085 rows, 1 fallback"). Then one line per failure of
+    /// a failed cell and a summary line with the counts, expected failures included. `color` adds ANSI colours;
+    /// columns are aligned by Characters.
     ///
     /// Names and failure texts coming from the data are made terminal-safe: control characters (a newline included)
     /// are shown as escapes such as `\n` or `\u{1B}`, so every failure stays on one line and data cannot drive the terminal.

@@ -20,9 +20,6 @@ public struct SimulationOptions: Sendable {
     public init() {}
 }
 
-/// Policies that exist today; cells of the others are listed as not run.
-public let availablePolicies: Set<PolicyKind> = [.none, .hybrid, .reconcile]
-
 /// Runs the matrix of scenarios × strategies × backends × policies.
 public enum Simulation {
     public static func run(_ scenarios: [Scenario], configs: [String: TableConfig], options: SimulationOptions,
@@ -79,10 +76,8 @@ public enum Simulation {
         DispatchQueue.concurrentPerform(iterations: cells.count) { index in
             let cell = cells[index]
             let seed = cellSeed(options.seed, scenario: cell.scenario.name)
-            let notRunReason: String? =
-                !availablePolicies.contains(cell.policy) ? "policy \(cell.policy.rawValue) is not built yet"
-                : cell.scenario.backends.map { $0.contains(environment.backend) } == false
-                    ? "the scenario cannot be built on \(environment.backend.rawValue)" : nil
+            let notRunReason: String? = cell.scenario.backends.map { $0.contains(environment.backend) } == false
+                ? "the scenario cannot be built on \(environment.backend.rawValue)" : nil
             if let notRunReason {
                 outcomes.set(index, CellRunner.Outcome(result: CellResult(
                     scenario: cell.scenario.name, strategy: cell.strategy, backend: environment.backend,
