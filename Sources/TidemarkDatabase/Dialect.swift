@@ -1,3 +1,8 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What differs between engines in the SQL Tidemark writes. Each driver owns its dialect and hands it out as
 /// ``Connection/dialect``, so the loader and the simulator never ask which engine they talk to: adding an engine
 /// means writing one more dialect, not one more branch in every caller.
@@ -30,6 +35,11 @@ public protocol SQLDialect: Sendable {
     func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
                       types: [ColumnType?]) -> any RowUpserter
 
+    /// Takes the lock named `name` for this process, shared by every process that loads into the same
+    /// database: nil when another holder has it and `waitSeconds` passed. The lock is released by
+    /// ``HeldLock/release()`` and, whatever happens, when the holder's connection or process ends.
+    func lock(_ name: String, on connection: any Connection, waitSeconds: Double) throws -> (any HeldLock)?
+
     // MARK: Verification
 
     /// The SQL expression of a row's canonical text: PostgreSQL's `ROW(c1, …)::text` spelling, byte for byte
@@ -47,6 +57,23 @@ public protocol SQLDialect: Sendable {
     /// Whether the engine's text hash agrees with ``TextHash`` on this connection (a server hashes text in its
     /// own byte order), so row hashes compare across engines.
     func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool
+}
+
+/// A lock taken by ``SQLDialect/lock(_:on:waitSeconds:)``.
+public protocol HeldLock: AnyObject {
+    func release()
+}
+
+extension SQLDialect {
+    /// Tries `attempt` every 50 ms until it succeeds or `waitSeconds` have passed.
+    public func polling<L>(waitSeconds: Double, _ attempt: () throws -> L?) throws -> L? {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, min(waitSeconds, 86_400)) * 1e9)
+        while true {
+            if let held = try attempt() { return held }
+            if DispatchTime.now().uptimeNanoseconds >= deadline { return nil }
+            usleep(50_000)
+        }
+    }
 }
 
 /// Writes batches of rows into one table as upserts; created by ``SQLDialect/makeUpserter(on:table:columns:key:types:)``.

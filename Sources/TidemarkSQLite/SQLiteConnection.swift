@@ -7,7 +7,7 @@ import TidemarkDatabase
 public final class SQLiteConnection: Connection {
     let database: SQLiteHandle
     public let path: String
-    public var dialect: any SQLDialect { SQLiteDialect() }
+    public var dialect: any SQLDialect { SQLiteDialect(databasePath: path) }
     private let nesting = TransactionNesting()
     private var cache: [String: SQLiteStatement] = [:]
     private static let cacheLimit = 128

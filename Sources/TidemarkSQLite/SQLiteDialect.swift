@@ -1,10 +1,18 @@
 import TidemarkDatabase
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SQLite's spellings. SQLite has no schemas, no exact decimal type (decimals are kept as their digits in a
 /// text-affinity `DECIMAL_TEXT(p,s)` column) and no row-to-text cast: the canonical row is built by the
 /// registered function `tidemark_row_text` (``SQLiteFunctions``), told each column's ``RowTextKind``.
 public struct SQLiteDialect: SQLDialect {
-    public init() {}
+    /// The database file, for lock files beside it; nil when unknown.
+    let databasePath: String?
+
+    public init(databasePath: String? = nil) {
+        self.databasePath = databasePath
+    }
 
     public var engine: Engine { .sqlite }
     public var hasSchemas: Bool { false }
@@ -86,4 +94,41 @@ enum RowTextKind: UInt8 {
         case .text, .varchar: self = .text
         }
     }
+}
+
+extension SQLiteDialect {
+    /// An exclusive `flock` on a file beside the database (`<database>.tidemark-<name>.lock`): SQLite's own
+    /// write lock would stop every other writer for the whole load, and a lock row would outlive a killed
+    /// process, while the kernel drops an flock with its process. A private in-memory database needs no lock.
+    public func lock(_ name: String, on connection: any Connection, waitSeconds: Double) throws -> (any HeldLock)? {
+        guard let databasePath, databasePath != ":memory:", !databasePath.isEmpty else { return FileLock(descriptor: -1) }
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        let path = databasePath + ".tidemark-" + safe + "-" + String(UInt64(bitPattern: TextHash.hash(name)), radix: 36) + ".lock"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw DatabaseError(engine: .sqlite, kind: .connection, code: String(errno),
+                                message: "cannot open the lock file \(path): " + String(cString: strerror(errno)))
+        }
+        let held = try polling(waitSeconds: waitSeconds) { flock(descriptor, LOCK_EX | LOCK_NB) == 0 ? true : nil }
+        guard held != nil else {
+            close(descriptor)
+            return nil
+        }
+        return FileLock(descriptor: descriptor)
+    }
+}
+
+/// An flock held through an open descriptor; closing it releases the lock.
+final class FileLock: HeldLock {
+    private var descriptor: Int32
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
 }
