@@ -50,9 +50,9 @@ struct ETLRun: ParsableCommand {
             do { _ = try DatabaseURL(url) } catch { throw ValidationError("\(flag): \(error)") }
         }
         if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
-        guard bisectionFactor >= 2 else { throw ValidationError("--bisection-factor must be at least 2") }
-        guard leafSize >= 1 else { throw ValidationError("--leaf-size must be positive") }
-        guard (0...1).contains(reloadFraction) else { throw ValidationError("--reload-fraction must be between 0 and 1") }
+        try checkBounds("--bisection-factor", bisectionFactor, Bounds.bisectionFactor)
+        try checkBounds("--leaf-size", leafSize, Bounds.leafSize)
+        try checkBounds("--reload-fraction", reloadFraction, Bounds.fraction)
     }
 
     func run() throws {
