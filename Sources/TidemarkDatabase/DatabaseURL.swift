@@ -40,7 +40,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
                 part: "scheme",
                 reason: "\(secrets.quote(trimmed[..<colon])) is not supported: use sqlite:PATH, postgresql://… or key=value")
         } else if trimmed.contains("=") {
-            self = .postgres(parameters: try parseKeywordValueString(trimmed, secrets))
+            self = .postgres(parameters: try parseKeywordValueString(trimmed))
         } else {
             throw DatabaseURLError(
                 part: "URL", reason: "is neither sqlite:PATH, a postgresql:// URI nor a key=value string")
@@ -99,35 +99,26 @@ let libpqChoices: [String: [String]] = [
     "target_session_attrs": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
 ]
 
-/// The one redaction rule: the spans of a URL's text that may hold a password, found before anything is parsed,
-/// so that no message quotes a fragment of them — however malformed the text, and whatever the password holds.
+/// The one redaction rule for URL text an error quotes: the spans that may hold a password, found before anything
+/// is parsed, so that no message quotes a fragment of them however malformed the text. Only the scheme and the
+/// host are ever quoted; other parts are named by role or position (see ``parameterName(_:position:)``), and a
+/// port never, since a password written without its host (`postgresql://tm:S3cr3t/tm`) reads as one.
 ///
-/// - In a URI, everything between the first `:` after `//` and the last `@` (an unencoded `/`, `?`, `@`, `#`
-///   or `:` in a password moves where a parser thinks the user info ends, never where this span ends); with no
-///   `@`, everything after that `:` (`postgresql://tm:S3cr3t/tm` is a password without its host, though libpq
-///   would read a port).
-/// - The value of `password=` or `sslpassword=`, in a key=value string or a URI query: up to the next known libpq
-///   keyword followed by `=`, or the end — an unquoted value with spaces or `&` in it runs on.
+/// The span is everything between the first `:` (after `://` when there is one) and the last `@`: an unencoded
+/// `/`, `?`, `@`, `#` or `:` in a password moves where a parser thinks the user info ends, never where this span
+/// ends. With no `@`, it is everything after the `:` that follows `://`.
 struct SecretSpans {
     private var spans: [Range<String.Index>] = []
 
     init(_ text: String) {
-        if let scheme = text.firstRange(of: "://"), text.hasPrefix("postgres") {
-            let rest = text[scheme.upperBound...]
-            if let colon = rest.firstIndex(of: ":") {
-                if let at = rest.lastIndex(of: "@") {
-                    if colon < at { spans.append(text.index(after: colon)..<at) }
-                } else {
-                    spans.append(text.index(after: colon)..<text.endIndex)
-                }
+        let scheme = text.firstRange(of: "://")
+        let rest = text[(scheme?.upperBound ?? text.startIndex)...]
+        if let colon = rest.firstIndex(of: ":") {
+            if let at = rest.lastIndex(of: "@") {
+                if colon < at { spans.append(text.index(after: colon)..<at) }
+            } else if scheme != nil {
+                spans.append(text.index(after: colon)..<text.endIndex)
             }
-        }
-        let keywordPattern = #"(?:^|[\s?&])(?:ssl)?password\s*=\s*"#
-        let boundary = "(?:[\\s&])(?:\(libpqKeywords.sorted().joined(separator: "|")))\\s*="
-        guard let keyword = try? Regex(keywordPattern), let next = try? Regex(boundary) else { return }
-        for match in text.matches(of: keyword) {
-            let end = text[match.range.upperBound...].firstMatch(of: next)?.range.lowerBound ?? text.endIndex
-            spans.append(match.range.upperBound..<end)
         }
     }
 
@@ -139,10 +130,32 @@ struct SecretSpans {
     }
 }
 
-private func checkKeyword(_ keyword: Substring, _ secrets: SecretSpans) throws(DatabaseURLError) {
+/// How an error names the `position`th parameter: by its keyword when that is libpq's (a fixed word, never a
+/// secret), else by position — other text there may be a password that lost its `password=` or its quotes.
+private func parameterName(_ keyword: Substring, position: Int) -> String {
+    libpqKeywords.contains(String(keyword)) ? "parameter '\(keyword)'" : "parameter \(position)"
+}
+
+private func checkKeyword(_ keyword: Substring, position: Int) throws(DatabaseURLError) {
     guard libpqKeywords.contains(String(keyword)) else {
-        throw DatabaseURLError(part: "parameter \(secrets.quote(keyword))", reason: "is not a libpq connection keyword")
+        let near = keyword.count > 40 ? nil : libpqKeywords.sorted().first { editDistance($0, keyword) <= 2 }
+        throw DatabaseURLError(part: parameterName(keyword, position: position),
+                               reason: "is not a libpq connection keyword" + (near.map { " (did you mean '\($0)'?)" } ?? ""))
     }
+}
+
+/// Levenshtein distance.
+private func editDistance(_ a: String, _ b: Substring) -> Int {
+    let b = Array(b)
+    var previous = Array(0...b.count)
+    for (i, x) in a.enumerated() {
+        var current = [i + 1]
+        for (j, y) in b.enumerated() {
+            current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+        }
+        previous = current
+    }
+    return previous[b.count]
 }
 
 /// Checks what libpq would only reject when connecting. A port is never quoted: a password written without its
@@ -222,11 +235,11 @@ private func parsePostgresURI(_ text: String, _ secrets: SecretSpans) throws(Dat
         if hosts.contains(where: { !$0.isEmpty }) { parameters.append(.init("host", hosts.joined(separator: ","))) }
         if ports.contains(where: { !$0.isEmpty }) { parameters.append(.init("port", ports.joined(separator: ","))) }
     }
-    for pair in query.split(separator: "&") {
+    for (position, pair) in query.split(separator: "&").enumerated() {
         guard let eq = pair.firstIndex(of: "=") else {
-            throw DatabaseURLError(part: "query parameter \(secrets.quote(pair))", reason: "has no '=value'")
+            throw DatabaseURLError(part: "query " + parameterName(pair, position: position + 1), reason: "has no '=value'")
         }
-        try checkKeyword(pair[..<eq], secrets)
+        try checkKeyword(pair[..<eq], position: position + 1)
         let keyword = String(pair[..<eq])
         let value = try percentDecode(pair[pair.index(after: eq)...], part: "query parameter '\(keyword)'")
         try checkValue(keyword, value)
@@ -264,23 +277,25 @@ private func hexValue(_ byte: UInt8) -> UInt8? {
 }
 
 /// `keyword = value …` with optional single-quoted values (`\'` and `\\` escapes), as libpq parses it.
-private func parseKeywordValueString(_ text: String, _ secrets: SecretSpans) throws(DatabaseURLError)
+private func parseKeywordValueString(_ text: String) throws(DatabaseURLError)
     -> [ConnectionParameter] {
     var parameters: [ConnectionParameter] = []
     var i = text.startIndex
+    var position = 0
     func skipSpaces() { while i < text.endIndex, text[i].isWhitespace { i = text.index(after: i) } }
     while true {
         skipSpaces()
         if i >= text.endIndex { break }
         let start = i
+        position += 1
         while i < text.endIndex, !text[i].isWhitespace, text[i] != "=" { i = text.index(after: i) }
         let keyword = text[start..<i]
         skipSpaces()
         guard i < text.endIndex, text[i] == "=" else {
-            throw DatabaseURLError(part: "parameter \(secrets.quote(keyword))", reason: "is missing '=' and a value")
+            throw DatabaseURLError(part: parameterName(keyword, position: position), reason: "is missing '=' and a value")
         }
         i = text.index(after: i)
-        try checkKeyword(keyword, secrets)
+        try checkKeyword(keyword, position: position)
         skipSpaces()
         var value = ""
         if i < text.endIndex, text[i] == "'" {

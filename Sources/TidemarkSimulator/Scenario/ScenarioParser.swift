@@ -47,7 +47,7 @@ public enum ScenarioParser {
         } catch let error as ScenarioError {
             throw error
         } catch let error as YamlError {
-            throw ScenarioError(file: file, line: yamlLine(error), reason: "YAML syntax: \(error)")
+            throw ScenarioError(YAMLErrorTranslation(file: file, yaml: yaml).configError(for: error))
         }
         let top = try context.mapping(root, "the scenario")
         try context.allowOnly(top, ["name", "failure_mode", "description", "fixtures", "tables", "relationships", "steps",
@@ -163,14 +163,6 @@ public enum ScenarioParser {
             name: name, failureMode: failureMode, description: description, file: file, fixtures: fixtures,
             tableOverrides: overrides, relationships: relationships, steps: steps, expectations: expectations,
             unloadable: unloadable, backends: backends)
-    }
-
-    private static func yamlLine(_ error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default: return nil
-        }
     }
 }
 
