@@ -115,13 +115,13 @@ extension BenchmarkCase {
         options.sourceSchema = source.schema ?? "public"
         options.targetSchema = target.schema ?? "raw"
         let sourceURL = source.url, targetURL = target.url
-        let sourceConnection = try openConnection(sourceURL)
+        let sourceConnection = try openConnection(sourceURL, mode: .readOnly)
         defer { sourceConnection.close() }
         let targetConnection = try openConnection(targetURL)
         defer { targetConnection.close() }
         let loader = TableLoader(
             source: sourceConnection, target: targetConnection,
-            sourceFactory: { try openConnection(sourceURL) }, targetFactory: { try openConnection(targetURL) },
+            sourceFactory: { try openConnection(sourceURL, mode: .readOnly) }, targetFactory: { try openConnection(targetURL) },
             options: options, logger: Logger(label: "tidemark-bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let result = loader.load(BenchmarkTable.config(rows: rows, batchSize: batchSize))
         return CaseOutcome(

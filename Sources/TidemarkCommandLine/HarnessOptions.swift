@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TidemarkConfig
 import TidemarkDatabase
 
 /// The options `simulate` and `bench` share: the PostgreSQL server, the seed and where the reports go.
@@ -24,6 +25,12 @@ public struct HarnessOptions: ParsableArguments {
     public func postgresServer() throws -> DatabaseURL? {
         try postgresURL.map { try DatabaseURL($0) }
     }
+}
+
+/// Refuses a number outside its documented range (exit 64), naming the flag and the range.
+public func checkBounds<T: Comparable & CustomStringConvertible>(_ flag: String, _ value: T, _ range: ClosedRange<T>)
+    throws {
+    guard range.contains(value) else { throw ValidationError("\(flag): must be \(Bounds.describe(range)), not \(value)") }
 }
 
 /// Writes a report to `path`, creating its folder; nothing (and no rendering) without a path.

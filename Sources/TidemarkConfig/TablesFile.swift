@@ -35,7 +35,7 @@ public struct TablesFile: Sendable {
 
     /// Reads and parses the file at `path`; errors carry `path` as given.
     public static func load(path: String) throws(ConfigError) -> TablesFile {
-        let text = try readText(path: path)
+        let text = try readConfigText(path: path)
         return try parse(text, file: path)
     }
 
@@ -59,16 +59,29 @@ public struct TablesFile: Sendable {
 
 // MARK: - Reading the file
 
-/// Reads with POSIX calls so the error carries the OS's own reason (`No such file or directory`, …).
-private func readText(path: String) throws(ConfigError) -> String {
-    func failure(_ action: String) -> ConfigError {
-        let reason = String(cString: strerror(errno))
-        return ConfigError(file: path, line: nil, message: "cannot \(action) the file: \(reason)")
+/// Reads a user's text file (`tables.yml`, a scenario) with POSIX calls, so the error carries the OS's own reason
+/// (`No such file or directory`, …). Anything but a regular file of at most ``Bounds/fileBytes`` is refused before
+/// it is read: `/dev/zero` or a FIFO would otherwise hang the reader or fill memory.
+public func readConfigText(path: String) throws(ConfigError) -> String {
+    func failure(_ message: String) -> ConfigError { ConfigError(file: path, line: nil, message: message) }
+    func systemFailure(_ action: String) -> ConfigError {
+        failure("cannot \(action) the file: \(String(cString: strerror(errno)))")
     }
 
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else { throw failure("open") }
+    // Non-blocking, so opening a FIFO with no writer returns at once and is then refused as not a regular file.
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { throw systemFailure("open") }
     defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { throw systemFailure("inspect") }
+    switch status.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw failure("not a regular file: Is a directory")
+    default: throw failure("not a regular file (a device, FIFO or socket)")
+    }
+    let limit = Bounds.fileBytes
+    let tooLarge = failure("larger than the \(limit >> 20) MiB a config file may be")
+    guard status.st_size <= limit else { throw tooLarge }
 
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
@@ -76,13 +89,15 @@ private func readText(path: String) throws(ConfigError) -> String {
         let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         if count < 0 {
             if errno == EINTR { continue }
-            throw failure("read")
+            throw systemFailure("read")
         }
         if count == 0 { break }
         bytes.append(contentsOf: chunk[0..<count])
+        // A file growing while it is read.
+        guard bytes.count <= limit else { throw tooLarge }
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw ConfigError(file: path, line: nil, message: "the file is not valid UTF-8 text")
+        throw failure("the file is not valid UTF-8 text")
     }
     return text
 }

@@ -45,6 +45,11 @@ struct TablesParser {
                 message: "expected a mapping from table name to its fields, found \(found(tablesNode))")
         }
 
+        guard !tables.isEmpty else {
+            throw ConfigError(
+                file: file, line: line(of: tablesNode) ?? line(of: tablesKey), field: "tables",
+                message: "no tables to load: the mapping is empty")
+        }
         var result: [TableConfig] = []
         var firstLine: [String: Int] = [:]
         for (key, value) in tables {
@@ -167,11 +172,11 @@ struct TablesParser {
         case "primary_incremental_column":
             config.primaryIncrementalColumn = try reader.columnName(value)
         case "batch_size":
-            config.batchSize = try reader.integer(value, minimum: 1)
+            config.batchSize = try reader.integer(value, in: Bounds.batchSize)
         case "estimated_rows":
-            config.estimatedRows = try reader.integer(value, minimum: 0)
+            config.estimatedRows = try reader.integer(value, in: Bounds.estimatedRows)
         case "estimated_size_mb":
-            config.estimatedSizeMB = try reader.nonNegativeNumber(value)
+            config.estimatedSizeMB = try reader.number(value, in: Bounds.estimatedSizeMB)
         case "performance_category":
             config.performanceCategory = try reader.text(value)
         case "strategy":
@@ -179,7 +184,7 @@ struct TablesParser {
         case "policy":
             config.policy = try reader.choice(value, of: PolicyKind.self)
         case "lookback_seconds":
-            config.lookbackSeconds = try reader.integer(value, minimum: 0)
+            config.lookbackSeconds = try reader.integer(value, in: Bounds.lookbackSeconds)
         case "sync_profile":
             config.syncProfile = try reader.choice(value, of: SyncProfile.self)
         case "verify":
@@ -243,31 +248,24 @@ private struct FieldReader {
         return names
     }
 
-    func integer(_ node: Node, minimum: Int) throws(ConfigError) -> Int {
-        let expected = minimum > 0 ? "a positive integer" : "a non-negative integer"
-        guard let scalar = node.scalar, kind(of: node) == .int else {
-            throw error(node, "expected \(expected), found \(found(node))")
-        }
-        guard let value = Int.construct(from: scalar) else {
-            throw error(node, "expected \(expected), found \(found(node)), which is out of range")
-        }
-        guard value >= minimum else {
-            throw error(node, "expected \(expected), found \(found(node))")
+    func integer(_ node: Node, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let scalar = node.scalar, kind(of: node) == .int, let value = Int.construct(from: scalar),
+              range.contains(value) else {
+            throw error(node, "expected an integer \(Bounds.describe(range)), found \(found(node))")
         }
         return value
     }
 
     /// Integers are accepted too, since a generator may write `0` rather than `0.0`.
-    func nonNegativeNumber(_ node: Node) throws(ConfigError) -> Double {
-        let expected = "a non-negative number"
-        guard let scalar = node.scalar, kind(of: node) == .int || kind(of: node) == .float else {
-            throw error(node, "expected \(expected), found \(found(node))")
+    func number(_ node: Node, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        let value: Double?
+        switch (node.scalar, kind(of: node)) {
+        case (let scalar?, .int): value = Int.construct(from: scalar).map(Double.init)
+        case (let scalar?, .float): value = Double.construct(from: scalar)
+        default: value = nil
         }
-        let value = kind(of: node) == .int
-            ? Int.construct(from: scalar).map(Double.init)
-            : Double.construct(from: scalar)
-        guard let value, value.isFinite, value >= 0 else {
-            throw error(node, "expected \(expected), found \(found(node))")
+        guard let value, range.contains(value) else {
+            throw error(node, "expected a number \(Bounds.describe(range)), found \(found(node))")
         }
         return value
     }

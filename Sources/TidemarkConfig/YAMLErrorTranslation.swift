@@ -1,11 +1,16 @@
 import Yams
 
-/// Maps Yams' errors onto `ConfigError`, keeping the line Yams reports.
-struct YAMLErrorTranslation {
+/// Maps Yams' errors onto `ConfigError`, keeping the line Yams reports (also for scenario files).
+public struct YAMLErrorTranslation {
     let file: String
     let yaml: String
 
-    func configError(for error: YamlError) -> ConfigError {
+    public init(file: String, yaml: String) {
+        self.file = file
+        self.yaml = yaml
+    }
+
+    public func configError(for error: YamlError) -> ConfigError {
         switch error {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),

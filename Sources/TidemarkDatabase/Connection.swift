@@ -1,3 +1,11 @@
+/// Whether a connection may write. Sources are opened ``readOnly``: reading one never creates, writes or migrates
+/// it, so a typo in a source path is "no such file" rather than a new empty database.
+public enum AccessMode: Sendable {
+    case readWrite
+    /// SQLite: `SQLITE_OPEN_READONLY`, a missing file is an error. PostgreSQL: `default_transaction_read_only`.
+    case readOnly
+}
+
 /// One open connection to a database: the single interface the loader and the simulator use.
 ///
 /// Connections are not thread-safe: use one per task (the parallel strategy opens one per worker).

@@ -23,6 +23,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws(DatabaseURLError) {
         let trimmed = String(text.trimming(" "))
         guard !trimmed.isEmpty else { throw DatabaseURLError(part: "URL", reason: "is empty") }
+        let secrets = SecretSpans(trimmed)
         if trimmed.hasPrefix("sqlite:") {
             var path = String(trimmed.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
@@ -31,13 +32,13 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             }
             self = .sqlite(path: path)
         } else if trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://") {
-            self = .postgres(parameters: try parsePostgresURI(trimmed))
+            self = .postgres(parameters: try parsePostgresURI(trimmed, secrets))
         } else if let colon = trimmed.firstIndex(of: ":"), !trimmed[..<colon].contains("="),
             trimmed[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" })
         {
             throw DatabaseURLError(
                 part: "scheme",
-                reason: "'\(trimmed[..<colon])' is not supported: use sqlite:PATH, postgresql://… or key=value")
+                reason: "\(secrets.quote(trimmed[..<colon])) is not supported: use sqlite:PATH, postgresql://… or key=value")
         } else if trimmed.contains("=") {
             self = .postgres(parameters: try parseKeywordValueString(trimmed))
         } else {
@@ -89,23 +90,92 @@ let libpqKeywords: Set<String> = [
     "gsslib", "service", "target_session_attrs",
 ]
 
-private func checkKeyword(_ keyword: String) throws(DatabaseURLError) {
-    guard libpqKeywords.contains(keyword) else {
-        throw DatabaseURLError(part: "parameter '\(keyword)'", reason: "is not a libpq connection keyword")
+/// Values libpq accepts for the keywords whose values form a closed set, checked here so that a typo is a usage
+/// error (exit 64) naming the allowed values rather than a connection failure.
+let libpqChoices: [String: [String]] = [
+    "sslmode": ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+    "gssencmode": ["disable", "prefer", "require"],
+    "channel_binding": ["disable", "prefer", "require"],
+    "target_session_attrs": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
+]
+
+/// The one redaction rule for URL text an error quotes: the spans that may hold a password, found before anything
+/// is parsed, so that no message quotes a fragment of them however malformed the text. Only the scheme and the
+/// host are ever quoted; other parts are named by role or position (see ``parameterName(_:position:)``), and a
+/// port never, since a password written without its host (`postgresql://tm:S3cr3t/tm`) reads as one.
+///
+/// The span is everything between the first `:` (after `://` when there is one) and the last `@`: an unencoded
+/// `/`, `?`, `@`, `#` or `:` in a password moves where a parser thinks the user info ends, never where this span
+/// ends. With no `@`, it is everything after the `:` that follows `://`.
+struct SecretSpans {
+    private var spans: [Range<String.Index>] = []
+
+    init(_ text: String) {
+        let scheme = text.firstRange(of: "://")
+        let rest = text[(scheme?.upperBound ?? text.startIndex)...]
+        if let colon = rest.firstIndex(of: ":") {
+            if let at = rest.lastIndex(of: "@") {
+                if colon < at { spans.append(text.index(after: colon)..<at) }
+            } else if scheme != nil {
+                spans.append(text.index(after: colon)..<text.endIndex)
+            }
+        }
+    }
+
+    /// `'fragment'`, or `'…'` when the fragment touches a span that may hold a password.
+    func quote(_ fragment: Substring) -> String {
+        let range = fragment.startIndex..<fragment.endIndex
+        return spans.contains(where: { $0.overlaps(range) || (range.isEmpty && $0.contains(range.lowerBound)) })
+            ? "'…'" : "'\(fragment)'"
     }
 }
 
-private func checkPort(_ port: String) throws(DatabaseURLError) {
-    for single in port.split(separator: ",", omittingEmptySubsequences: false) {
-        guard let n = Int(single), (1...65535).contains(n) else {
-            throw DatabaseURLError(part: "port", reason: "'\(single)' is not a number from 1 to 65535")
+/// How an error names the `position`th parameter: by its keyword when that is libpq's (a fixed word, never a
+/// secret), else by position — other text there may be a password that lost its `password=` or its quotes.
+private func parameterName(_ keyword: Substring, position: Int) -> String {
+    libpqKeywords.contains(String(keyword)) ? "parameter '\(keyword)'" : "parameter \(position)"
+}
+
+private func checkKeyword(_ keyword: Substring, position: Int) throws(DatabaseURLError) {
+    guard libpqKeywords.contains(String(keyword)) else {
+        let near = keyword.count > 40 ? nil : libpqKeywords.sorted().first { editDistance($0, keyword) <= 2 }
+        throw DatabaseURLError(part: parameterName(keyword, position: position),
+                               reason: "is not a libpq connection keyword" + (near.map { " (did you mean '\($0)'?)" } ?? ""))
+    }
+}
+
+/// Levenshtein distance.
+private func editDistance(_ a: String, _ b: Substring) -> Int {
+    let b = Array(b)
+    var previous = Array(0...b.count)
+    for (i, x) in a.enumerated() {
+        var current = [i + 1]
+        for (j, y) in b.enumerated() {
+            current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
         }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+/// Checks what libpq would only reject when connecting. A port is never quoted: a password written without its
+/// host (`postgresql://tm:S3cr3t/db`) reads as one.
+private func checkValue(_ keyword: String, _ value: String) throws(DatabaseURLError) {
+    if keyword == "port" {
+        for single in value.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let n = Int(single), (1...65535).contains(n) else {
+                throw DatabaseURLError(part: "port", reason: "is not a number from 1 to 65535")
+            }
+        }
+    }
+    if let allowed = libpqChoices[keyword], !allowed.contains(value) {
+        throw DatabaseURLError(part: keyword, reason: "must be one of \(allowed.joined(separator: ", "))")
     }
 }
 
 /// `postgresql://[user[:password]@][host[:port][,…]][/dbname][?keyword=value&…]`
-private func parsePostgresURI(_ text: String) throws(DatabaseURLError) -> [ConnectionParameter] {
-    var rest = Substring(text[text.index(after: text.firstIndex(of: ":")!)...].dropFirst(2))
+private func parsePostgresURI(_ text: String, _ secrets: SecretSpans) throws(DatabaseURLError) -> [ConnectionParameter] {
+    var rest = text[text.index(after: text.firstIndex(of: ":")!)...].dropFirst(2)
     var parameters: [ConnectionParameter] = []
 
     var query: Substring = ""
@@ -114,21 +184,26 @@ private func parsePostgresURI(_ text: String) throws(DatabaseURLError) -> [Conne
         rest = rest[..<q]
     }
     var authority = rest
+    var path: Substring = ""
     if let slash = rest.firstIndex(of: "/") {
         authority = rest[..<slash]
-        let dbname = try percentDecode(rest[rest.index(after: slash)...], part: "database name")
-        if !dbname.isEmpty { parameters.append(.init("dbname", dbname)) }
+        path = rest[rest.index(after: slash)...]
     }
+    // libpq would take the text before such an '@' as the host or the database: part of a password, shown.
+    guard !path.contains("@"), !query.contains("@") else {
+        throw DatabaseURLError(
+            part: "URI", reason: "has an '@' after the host: write '/', '?' and '@' in a password as %2F, %3F, %40")
+    }
+    let dbname = try percentDecode(path, part: "database name")
+    if !dbname.isEmpty { parameters.append(.init("dbname", dbname)) }
     if let at = authority.lastIndex(of: "@") {
         let userInfo = authority[..<at]
         authority = authority[authority.index(after: at)...]
         if let colon = userInfo.firstIndex(of: ":") {
             let user = try percentDecode(userInfo[..<colon], part: "user name")
             if !user.isEmpty { parameters.append(.init("user", user)) }
-            // The password is decoded but never quoted back in an error.
-            guard let password = try? percentDecode(userInfo[userInfo.index(after: colon)...], part: "password")
-            else { throw DatabaseURLError(part: "password", reason: "has a malformed %-escape") }
-            parameters.append(.init("password", password))
+            parameters.append(.init("password", try percentDecode(userInfo[userInfo.index(after: colon)...],
+                                                                  part: "password")))
         } else {
             let user = try percentDecode(userInfo, part: "user name")
             if !user.isEmpty { parameters.append(.init("user", user)) }
@@ -142,11 +217,11 @@ private func parsePostgresURI(_ text: String) throws(DatabaseURLError) -> [Conne
             var port: Substring = ""
             if host.first == "[" {  // [IPv6]:port
                 guard let close = host.firstIndex(of: "]") else {
-                    throw DatabaseURLError(part: "host", reason: "'\(hostPort)' has an unclosed '['")
+                    throw DatabaseURLError(part: "host", reason: "\(secrets.quote(hostPort)) has an unclosed '['")
                 }
                 let after = host[host.index(after: close)...]
                 if after.first == ":" { port = after.dropFirst() } else if !after.isEmpty {
-                    throw DatabaseURLError(part: "host", reason: "'\(hostPort)' is malformed")
+                    throw DatabaseURLError(part: "host", reason: "\(secrets.quote(hostPort)) is malformed")
                 }
                 host = host[host.index(after: host.startIndex)..<close]
             } else if let colon = host.lastIndex(of: ":") {
@@ -154,25 +229,21 @@ private func parsePostgresURI(_ text: String) throws(DatabaseURLError) -> [Conne
                 host = host[..<colon]
             }
             hosts.append(try percentDecode(host, part: "host"))
-            if !port.isEmpty { try checkPort(String(port)) }
+            if !port.isEmpty { try checkValue("port", String(port)) }
             ports.append(String(port))
         }
         if hosts.contains(where: { !$0.isEmpty }) { parameters.append(.init("host", hosts.joined(separator: ","))) }
         if ports.contains(where: { !$0.isEmpty }) { parameters.append(.init("port", ports.joined(separator: ","))) }
     }
-    if !query.isEmpty {
-        for pair in query.split(separator: "&") {
-            guard let eq = pair.firstIndex(of: "=") else {
-                throw DatabaseURLError(part: "query parameter '\(pair)'", reason: "has no '=value'")
-            }
-            let keyword = try percentDecode(pair[..<eq], part: "query parameter name")
-            try checkKeyword(keyword)
-            guard let value = try? percentDecode(pair[pair.index(after: eq)...], part: keyword) else {
-                throw DatabaseURLError(part: "query parameter '\(keyword)'", reason: "has a malformed %-escape")
-            }
-            if keyword == "port" { try checkPort(value) }
-            parameters.append(.init(keyword, value))
+    for (position, pair) in query.split(separator: "&").enumerated() {
+        guard let eq = pair.firstIndex(of: "=") else {
+            throw DatabaseURLError(part: "query " + parameterName(pair, position: position + 1), reason: "has no '=value'")
         }
+        try checkKeyword(pair[..<eq], position: position + 1)
+        let keyword = String(pair[..<eq])
+        let value = try percentDecode(pair[pair.index(after: eq)...], part: "query parameter '\(keyword)'")
+        try checkValue(keyword, value)
+        parameters.append(.init(keyword, value))
     }
     return parameters
 }
@@ -206,55 +277,53 @@ private func hexValue(_ byte: UInt8) -> UInt8? {
 }
 
 /// `keyword = value …` with optional single-quoted values (`\'` and `\\` escapes), as libpq parses it.
-private func parseKeywordValueString(_ text: String) throws(DatabaseURLError) -> [ConnectionParameter] {
+private func parseKeywordValueString(_ text: String) throws(DatabaseURLError)
+    -> [ConnectionParameter] {
     var parameters: [ConnectionParameter] = []
-    let chars = Array(text)
-    var i = 0
-    func skipSpaces() { while i < chars.count, chars[i].isWhitespace { i += 1 } }
+    var i = text.startIndex
+    var position = 0
+    func skipSpaces() { while i < text.endIndex, text[i].isWhitespace { i = text.index(after: i) } }
     while true {
         skipSpaces()
-        if i >= chars.count { break }
-        var keyword = ""
-        while i < chars.count, !chars[i].isWhitespace, chars[i] != "=" {
-            keyword.append(chars[i])
-            i += 1
-        }
+        if i >= text.endIndex { break }
+        let start = i
+        position += 1
+        while i < text.endIndex, !text[i].isWhitespace, text[i] != "=" { i = text.index(after: i) }
+        let keyword = text[start..<i]
         skipSpaces()
-        guard i < chars.count, chars[i] == "=" else {
-            throw DatabaseURLError(part: "parameter '\(keyword)'", reason: "is missing '=' and a value")
+        guard i < text.endIndex, text[i] == "=" else {
+            throw DatabaseURLError(part: parameterName(keyword, position: position), reason: "is missing '=' and a value")
         }
-        i += 1
-        try checkKeyword(keyword)
+        i = text.index(after: i)
+        try checkKeyword(keyword, position: position)
         skipSpaces()
         var value = ""
-        if i < chars.count, chars[i] == "'" {
-            i += 1
+        if i < text.endIndex, text[i] == "'" {
+            i = text.index(after: i)
             var closed = false
-            while i < chars.count {
-                if chars[i] == "\\", i + 1 < chars.count {
-                    value.append(chars[i + 1])
-                    i += 2
-                } else if chars[i] == "'" {
-                    i += 1
+            while i < text.endIndex {
+                if text[i] == "\\", text.index(after: i) < text.endIndex {
+                    i = text.index(after: i)
+                } else if text[i] == "'" {
+                    i = text.index(after: i)
                     closed = true
                     break
-                } else {
-                    value.append(chars[i])
-                    i += 1
                 }
+                value.append(text[i])
+                i = text.index(after: i)
             }
             guard closed else {
                 throw DatabaseURLError(part: "parameter '\(keyword)'", reason: "has an unterminated quoted value")
             }
         } else {
-            while i < chars.count, !chars[i].isWhitespace {
-                if chars[i] == "\\", i + 1 < chars.count { i += 1 }
-                value.append(chars[i])
-                i += 1
+            while i < text.endIndex, !text[i].isWhitespace {
+                if text[i] == "\\", text.index(after: i) < text.endIndex { i = text.index(after: i) }
+                value.append(text[i])
+                i = text.index(after: i)
             }
         }
-        if keyword == "port" { try checkPort(value) }
-        parameters.append(.init(keyword, value))
+        try checkValue(String(keyword), value)
+        parameters.append(.init(String(keyword), value))
     }
     return parameters
 }

@@ -25,7 +25,8 @@ public final class PostgresConnection: Connection {
     fileprivate let released = ReleasedStatements()
 
     /// Connects with libpq keyword/value parameters; unset keywords come from PG* environment variables.
-    public init(parameters: [ConnectionParameter]) throws {
+    /// `.readOnly` makes every transaction of the session read-only (`default_transaction_read_only`).
+    public init(parameters: [ConnectionParameter], mode: AccessMode = .readWrite) throws {
         let keywords = parameters.map { strdup($0.keyword) } + [nil]
         let values = parameters.map { strdup($0.value) } + [nil]
         defer {
@@ -48,6 +49,7 @@ public final class PostgresConnection: Connection {
             SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; \
             SET bytea_output = 'hex'; SET extra_float_digits = 3; SET client_min_messages = warning
             """)
+        if mode == .readOnly { try execute("SET default_transaction_read_only = on") }
     }
 
     deinit { close() }

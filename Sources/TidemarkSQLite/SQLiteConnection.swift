@@ -1,6 +1,12 @@
 internal import CSQLite
 import TidemarkDatabase
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A connection to one SQLite database file (or `:memory:`), closed by ``close()`` or when released.
 ///
 /// Statements run through ``execute(_:_:)`` and ``query(_:_:)`` are prepared once and cached by SQL text.
@@ -12,17 +18,19 @@ public final class SQLiteConnection: Connection {
     private var cache: [String: SQLiteStatement] = [:]
     private static let cacheLimit = 128
 
-    /// Opens (creating when missing) the database at `path`; `:memory:` opens a private in-memory database.
-    public init(path: String) throws {
+    /// Opens the database at `path` (read-write creates it when missing; read-only never does); `:memory:` opens
+    /// a private in-memory database.
+    public init(path: String, mode: AccessMode = .readWrite) throws {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &db, flags, nil)
+        let flags = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let code = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard code == SQLITE_OK, let db else {
             // sqlite3_open_v2 hands back a handle even on failure; it must still be closed.
+            let missing = mode == .readOnly && access(path, F_OK) != 0 && errno == ENOENT
             let error = DatabaseError(
                 engine: .sqlite, kind: .connection, code: String(code),
-                message: "cannot open \(path): " + (db.map { String(cString: sqlite3_errmsg($0)) }
-                    ?? String(cString: sqlite3_errstr(code))))
+                message: "cannot open \(path): " + (missing ? "no such file"
+                    : db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))))
             sqlite3_close_v2(db)
             throw error
         }

@@ -32,9 +32,9 @@ struct Bench: ParsableCommand {
         @OptionGroup var harness: HarnessOptions
 
         func validate() throws {
-            guard rows >= 1000 else { throw ValidationError("--rows: at least 1000") }
-            guard scale >= 1 else { throw ValidationError("--scale: at least 1") }
-            guard batchSize > 0 else { throw ValidationError("--batch-size: must be positive") }
+            try checkBounds("--rows", rows, Bounds.benchRows)
+            try checkBounds("--scale", scale, Bounds.benchScale)
+            try checkBounds("--batch-size", batchSize, Bounds.batchSize)
         }
 
         func run() throws {

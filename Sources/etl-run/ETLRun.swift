@@ -50,9 +50,9 @@ struct ETLRun: ParsableCommand {
             do { _ = try DatabaseURL(url) } catch { throw ValidationError("\(flag): \(error)") }
         }
         if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
-        guard bisectionFactor >= 2 else { throw ValidationError("--bisection-factor must be at least 2") }
-        guard leafSize >= 1 else { throw ValidationError("--leaf-size must be positive") }
-        guard (0...1).contains(reloadFraction) else { throw ValidationError("--reload-fraction must be between 0 and 1") }
+        try checkBounds("--bisection-factor", bisectionFactor, Bounds.bisectionFactor)
+        try checkBounds("--leaf-size", leafSize, Bounds.leafSize)
+        try checkBounds("--reload-fraction", reloadFraction, Bounds.fraction)
     }
 
     func run() throws {
@@ -74,9 +74,9 @@ struct ETLRun: ParsableCommand {
         options.reconcile.leafSize = leafSize
         options.reconcile.reloadFraction = reloadFraction
 
-        func open(_ url: DatabaseURL) throws -> any Connection {
+        func open(_ url: DatabaseURL, _ mode: AccessMode) throws -> any Connection {
             do {
-                return try openConnection(url)
+                return try openConnection(url, mode: mode)
             } catch {
                 logger.error("\(error)")
                 throw ExitCode.failure
@@ -85,13 +85,14 @@ struct ETLRun: ParsableCommand {
         let sourceURL = try DatabaseURL(source)
         let targetURL = try DatabaseURL(target)
         // Closed however run() ends, whoever still holds them (the loader does).
-        let sourceConnection = try open(sourceURL)
+        // The source is only read: opening it never creates or writes it.
+        let sourceConnection = try open(sourceURL, .readOnly)
         defer { sourceConnection.close() }
-        let targetConnection = try open(targetURL)
+        let targetConnection = try open(targetURL, .readWrite)
         defer { targetConnection.close() }
         let loader = TableLoader(
-            source: sourceConnection, target: targetConnection, sourceFactory: Self.factory(sourceURL),
-            targetFactory: Self.factory(targetURL), options: options, logger: logger)
+            source: sourceConnection, target: targetConnection, sourceFactory: Self.factory(sourceURL, .readOnly),
+            targetFactory: Self.factory(targetURL, .readWrite), options: options, logger: logger)
 
         if dryRun {
             var failed = false
@@ -122,9 +123,9 @@ struct ETLRun: ParsableCommand {
     }
 
     /// More connections to the same database, for parallel workers; none for a private in-memory database.
-    static func factory(_ url: DatabaseURL) -> ConnectionFactory? {
+    static func factory(_ url: DatabaseURL, _ mode: AccessMode) -> ConnectionFactory? {
         if url == .sqlite(path: DatabaseURL.sqliteMemoryPath) { return nil }
-        return { try openConnection(url) }
+        return { try openConnection(url, mode: mode) }
     }
 
     /// The configs of the tables to load: from tables.yml (filtered by --tables), or defaults per --tables name.

@@ -58,6 +58,6 @@ import TidemarkTestSupport
         #expect(path.status == 64 && path.stderr.contains("--path") && path.stderr.contains("'sqlite→postgres'"))
         // The ASCII arrow parses, so the mistake reported is the row count.
         let ascii = try ProcessRunner.run(bench, ["--path", "sqlite->postgres", "--rows", "10"])
-        #expect(ascii.status == 64 && ascii.stderr.contains("--rows: at least") && !ascii.stderr.contains("invalid for '--path"))
+        #expect(ascii.status == 64 && ascii.stderr.contains("--rows: must be from 1,000 to 100,000,000") && !ascii.stderr.contains("invalid for '--path"))
     }
 }

@@ -24,36 +24,36 @@ struct ConfigErrorTests {
             """
         let error = try #require(parseError(yaml))
         #expect(error == ConfigError(file: "tables.yml", line: 4, table: "medication", field: "batch_size",
-                                     message: "expected a positive integer, found 'lots'"))
+                                     message: "expected an integer from 1 to 1,000,000, found 'lots'"))
         #expect(error.description
-            == "tables.yml:4: table 'medication', field 'batch_size': expected a positive integer, found 'lots'")
+            == "tables.yml:4: table 'medication', field 'batch_size': expected an integer from 1 to 1,000,000, found 'lots'")
     }
 
     static let badFields: [BadField] = [
         BadField(lines: "    batch_size: 1.5\n", line: 3, field: "batch_size",
-                 message: "expected a positive integer, found '1.5'"),
+                 message: "expected an integer from 1 to 1,000,000, found '1.5'"),
         BadField(lines: "    batch_size: 0\n", line: 3, field: "batch_size",
-                 message: "expected a positive integer, found '0'"),
+                 message: "expected an integer from 1 to 1,000,000, found '0'"),
         BadField(lines: "    batch_size: '10000'\n", line: 3, field: "batch_size",
-                 message: "expected a positive integer, found '10000'"),
+                 message: "expected an integer from 1 to 1,000,000, found '10000'"),
         BadField(lines: "    primary_key: X\n    batch_size:\n    - 1\n", line: 5, field: "batch_size",
-                 message: "expected a positive integer, found a list"),
+                 message: "expected an integer from 1 to 1,000,000, found a list"),
         BadField(lines: "    batch_size: 99999999999999999999\n", line: 3, field: "batch_size",
-                 message: "expected a positive integer, found '99999999999999999999', which is out of range"),
+                 message: "expected an integer from 1 to 1,000,000, found '99999999999999999999'"),
         BadField(lines: "    estimated_rows: -1\n", line: 3, field: "estimated_rows",
-                 message: "expected a non-negative integer, found '-1'"),
+                 message: "expected an integer from 0 to 1,000,000,000,000, found '-1'"),
         BadField(lines: "    estimated_rows: 1e6\n", line: 3, field: "estimated_rows",
-                 message: "expected a non-negative integer, found '1e6'"),
+                 message: "expected an integer from 0 to 1,000,000,000,000, found '1e6'"),
         BadField(lines: "    estimated_size_mb: big\n", line: 3, field: "estimated_size_mb",
-                 message: "expected a non-negative number, found 'big'"),
+                 message: "expected a number from 0.0 to 1000000000000.0, found 'big'"),
         BadField(lines: "    estimated_size_mb: -0.5\n", line: 3, field: "estimated_size_mb",
-                 message: "expected a non-negative number, found '-0.5'"),
+                 message: "expected a number from 0.0 to 1000000000000.0, found '-0.5'"),
         BadField(lines: "    estimated_size_mb: .nan\n", line: 3, field: "estimated_size_mb",
-                 message: "expected a non-negative number, found '.nan'"),
+                 message: "expected a number from 0.0 to 1000000000000.0, found '.nan'"),
         BadField(lines: "    lookback_seconds: -60\n", line: 3, field: "lookback_seconds",
-                 message: "expected a non-negative integer, found '-60'"),
+                 message: "expected an integer from 0 to 315,576,000, found '-60'"),
         BadField(lines: "    lookback_seconds: true\n", line: 3, field: "lookback_seconds",
-                 message: "expected a non-negative integer, found 'true'"),
+                 message: "expected an integer from 0 to 315,576,000, found 'true'"),
         BadField(lines: "    incremental_strategy: or\n", line: 3, field: "incremental_strategy",
                  message: "expected one of single_column, or_logic, and_logic, none, found 'or'"),
         BadField(lines: "    sync_profile: append\n", line: 3, field: "sync_profile",

@@ -68,7 +68,7 @@ struct OverrideTests {
             try TablesFile.parseFields(fields, table: "medication", file: "scenario.yaml")
         } throws: { error in
             (error as? ConfigError)?.description
-                == "scenario.yaml:3: table 'medication', field 'batch_size': expected a positive integer, found 'lots'"
+                == "scenario.yaml:3: table 'medication', field 'batch_size': expected an integer from 1 to 1,000,000, found 'lots'"
         }
     }
 }

@@ -99,10 +99,12 @@ struct TidemarkFieldTests {
         #expect(table.lookbackSeconds == 0)
     }
 
-    @Test func emptyTablesMappingIsFine() throws {
-        let file = try TablesFile.parse("metadata: {total_tables: 0}\ntables: {}\n", file: "tables.yml")
-        #expect(file.tables.isEmpty)
-        #expect(file.warnings.isEmpty)
+    @Test func emptyTablesMappingIsAnError() throws {
+        #expect {
+            try TablesFile.parse("metadata: {total_tables: 0}\ntables: {}\n", file: "tables.yml")
+        } throws: { error in
+            (error as? ConfigError)?.description == "tables.yml:2: field 'tables': no tables to load: the mapping is empty"
+        }
     }
 
     @Test func emptyTableMappingGivesDefaults() throws {
@@ -171,7 +173,7 @@ struct TidemarkFieldTests {
         let yaml = "defaults: &d\n  batch_size: -1\ntables:\n  t:\n    <<: *d\n"
         let error = try #require(parseError(yaml))
         #expect(error == ConfigError(file: "tables.yml", line: 2, table: "t", field: "batch_size",
-                                     message: "expected a positive integer, found '-1'"))
+                                     message: "expected an integer from 1 to 1,000,000, found '-1'"))
     }
 
     @Test func tablesKeepFileOrder() throws {

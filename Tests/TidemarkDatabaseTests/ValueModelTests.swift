@@ -108,7 +108,7 @@ import TidemarkDatabase
         ("postgresql://u:pw@host:99999/db", "port"),
         ("mysql://u:pw@host/db", "scheme"),
         ("sqlite:", "path"),
-        ("postgresql://host/db?bogus=1", "parameter 'bogus'"),
+        ("postgresql://host/db?bogus=1", "parameter 1"),
         ("postgresql://u%zz:pw@host/db", "user name"),
         ("host=/tmp dbname", "parameter 'dbname'"),
         ("host=/tmp password='pw-unclosed", "parameter 'password'"),

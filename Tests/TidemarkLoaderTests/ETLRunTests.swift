@@ -166,10 +166,42 @@ import TidemarkTestSupport
     @Test func `a table missing from the source fails that table with exit 1`() throws {
         try TestDatabases.withFreshDatabase(.sqlite) { sourceURL in
             try TestDatabases.withFreshDatabase(.sqlite) { targetURL in
+                try openConnection(sourceURL).close()  // an empty database, not a missing file
                 let result = try etlRun(["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
                                          "--tables", "nothing_here", "--json"])
                 #expect(result.status == 1)
                 #expect(result.stdout.contains("does not exist"))
+            }
+        }
+    }
+
+    @Test func `a missing source file is "no such file", and is not created`() throws {
+        let directory = try TestDatabases.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let typo = directory + "/opendentl.db"
+        let result = try etlRun(["--source", "sqlite:" + typo, "--target", "sqlite:" + directory + "/target.db",
+                                 "--tables", "medication"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot open \(typo): no such file"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
+    }
+
+    @Test(arguments: TestDatabases.engines)
+    func `every strategy loads from a source opened read-only`(engine: Engine) throws {
+        try TestDatabases.withFreshDatabase(engine) { sourceURL in
+            try TestDatabases.withFreshDatabase(engine) { targetURL in
+                let source = try openConnection(sourceURL)
+                defer { source.close() }
+                try Fixtures.install(Fixtures.medication(), into: source, schema: sourceURL.testSchema)
+                var common = ["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
+                              "--config", Self.fixturesConfig, "--tables", "medication", "--json"]
+                if engine == .postgres {
+                    common += ["--source-schema", sourceURL.testSchema!, "--target-schema", targetURL.testSchema!]
+                }
+                for strategy in ["standard", "streaming", "chunked", "copy", "parallel"] {
+                    let result = try etlRun(common + ["--strategy", strategy, "--full"])
+                    #expect(result.status == 0, "\(strategy): \(result.stderr)")
+                }
             }
         }
     }

@@ -34,6 +34,16 @@ import TidemarkSimulator
         ("fixtures: [medication]", "fixtures: [patients]", 4, "unknown fixture"),
         ("  - target_delete: {table: medication, keys: [1, 2]}", "  - target_delete: {table: medication, keys: [1], every: 2}", 7, "choose one"),
         ("  - target_delete: {table: medication, keys: [1, 2]}", "  - target_delete: {table: medication, keys: [1, 2]", 8, "YAML"),
+        // Bounds: a count out of range used to trap (-1) or run forever.
+        ("  - runs: 1", "  - runs: -1", 8, "runs must be an integer from 1 to 1,000, found '-1'"),
+        ("  - runs: 1", "  - runs: 99999999999", 8, "runs must be an integer from 1 to 1,000"),
+        ("  - runs: 1", "  - source_insert: {table: medication, generate: 9999999999}\n  - runs: 1", 8,
+         "generate must be an integer from 0 to 1,000,000"),
+        ("fixtures: [medication]", "fixtures: [medication, procedurelog: 99999999]", 4, "from 0 to 1,000,000"),
+        ("  - runs: 1", "  - clock_skew: 9223372036854775807\n  - runs: 1", 8, "from -315,576,000 to 315,576,000"),
+        // An unknown column in tracking_set is a bad scenario (64), not a failed cell (1).
+        ("  - runs: 1", "  - tracking_set: {table: medication, last_primary_valu: '5'}\n  - runs: 1", 8,
+         "unknown field 'last_primary_valu'"),
     ])
     func `a malformed scenario names the line and the reason`(replace: String, with: String, line: Int, reason: String) {
         let text = Self.valid.replacingOccurrences(of: replace, with: with)

@@ -68,7 +68,7 @@ import TidemarkSimulator
 
     @Test(arguments: [
         ("batch_size: 7", "batch_size: lots",
-         "demo.yaml:5: table 'medication', field 'batch_size': expected a positive integer, found 'lots'"),
+         "demo.yaml:5: table 'medication', field 'batch_size': expected an integer from 1 to 1,000,000, found 'lots'"),
         ("sync_profile: in_place_updates", "sync_profile: sometimes",
          "demo.yaml:5: table 'medication', field 'sync_profile': expected one of append_only, in_place_updates, "
             + "found 'sometimes'"),

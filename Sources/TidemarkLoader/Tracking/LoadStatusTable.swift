@@ -21,6 +21,10 @@ public struct TrackingRow: Sendable, Equatable {
     public var lastError: String?
 }
 
+/// The columns of `etl_load_status` Tidemark creates, for code outside the loader that names them (a scenario's
+/// `tracking_set` step).
+public let trackingColumnNames = LoadStatusTable.contractColumns.map(\.name)
+
 /// Reads and writes `etl_load_status` in the target. Checkpoints are written by the caller inside the same
 /// target transaction as the rows they cover; nothing here opens a transaction of its own.
 struct LoadStatusTable {

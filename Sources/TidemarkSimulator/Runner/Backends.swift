@@ -69,12 +69,14 @@ struct SQLiteEnvironment: CellEnvironment {
 
 struct PostgresEnvironment: CellEnvironment {
     let server: DatabaseURL
+    /// The run's token in its schema names (see ``SchemaOwnership``).
+    let run: String
     var backend: Backend { .postgres }
 
     func makeCell(_ id: String) throws -> CellDatabases {
-        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        let sourceSchema = "sim_\(suffix)_src"
-        let targetSchema = "sim_\(suffix)_tgt"
+        let suffix = randomHex(12)
+        let sourceSchema = "sim_\(run)_\(suffix)_src"
+        let targetSchema = "sim_\(run)_\(suffix)_tgt"
         let admin = try openConnection(server)
         try admin.execute("CREATE SCHEMA \(quoteIdentifier(sourceSchema)); CREATE SCHEMA \(quoteIdentifier(targetSchema))")
         let server = self.server
@@ -90,3 +92,48 @@ struct PostgresEnvironment: CellEnvironment {
 }
 
 extension CellDatabases: @unchecked Sendable {}
+
+/// Lets a run's cell schemas be cleaned up even when the run cannot do it itself (killed, or its server restarted).
+///
+/// Cell schemas are named `sim_<run>_<cell>_src|tgt`, and a run holds a session advisory lock on its `<run>` token,
+/// on a connection of its own, from before it creates any schema until it ends. PostgreSQL releases that lock
+/// when the session ends, however it ends; so when a run starts, every `sim_<run>_…` schema whose token's lock it
+/// can take belongs to no live run, and is dropped. A cell still drops its own schemas when it finishes.
+final class SchemaOwnership: @unchecked Sendable {
+    let run = randomHex(8)
+    private let connection: any Connection
+    static let pattern = "^sim_([0-9a-f]{8})_[0-9a-f]{12}_(src|tgt)$"
+
+    init(server: DatabaseURL) throws {
+        connection = try openConnection(server)
+        try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))", [.text(run)])
+        try removeLeftovers()
+    }
+
+    /// The advisory lock of a run token, in a key space of the simulator's own.
+    private static let lockKey = "hashtextextended('tidemark-simulate ' || $1, 0)"
+
+    /// Drops the schemas of runs whose lock no session holds.
+    func removeLeftovers() throws {
+        let schemas = try connection.query(
+            "SELECT nspname::text, substring(nspname from $1) FROM pg_namespace WHERE nspname ~ $1 ORDER BY 1",
+            [.text(Self.pattern)])
+        var byRun: [String: [String]] = [:]
+        for row in schemas {
+            if let schema = row[0].string, let token = row[1].string { byRun[token, default: []].append(schema) }
+        }
+        for (token, schemas) in byRun where token != run {
+            guard try connection.scalar("SELECT pg_try_advisory_lock(\(Self.lockKey))", [.text(token)]) == .boolean(true)
+            else { continue }
+            defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))", [.text(token)]) }
+            for schema in schemas { try connection.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(schema)) CASCADE") }
+        }
+    }
+
+    /// Ends the session, and with it the lock.
+    func close() { connection.close() }
+}
+
+private func randomHex(_ count: Int) -> String {
+    String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(count).lowercased())
+}

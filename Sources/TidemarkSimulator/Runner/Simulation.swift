@@ -28,18 +28,25 @@ public enum Simulation {
         var cells: [CellResult] = []
         for backend in options.backends {
             var cluster: ThrowawayPostgres?
-            defer { cluster?.stop() }
+            var ownership: SchemaOwnership?
+            defer {
+                ownership?.close()
+                cluster?.stop()
+            }
             let environment: any CellEnvironment
             switch backend {
             case .sqlite:
                 environment = SQLiteEnvironment()
             case .postgres:
+                let server: DatabaseURL
                 if let url = options.postgresURL {
-                    environment = PostgresEnvironment(server: url)
+                    server = url
                 } else {
                     cluster = try ThrowawayPostgres()
-                    environment = PostgresEnvironment(server: .postgres(parameters: cluster!.parameters))
+                    server = .postgres(parameters: cluster!.parameters)
                 }
+                ownership = try SchemaOwnership(server: server)
+                environment = PostgresEnvironment(server: server, run: ownership!.run)
             }
             cells += runCells(scenarios, configs: configs, options: options, environment: environment, progress: progress)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import TidemarkConfig
 import TidemarkDatabase
+import TidemarkLoader
 import Yams
 
 /// A scenario file that cannot be used: file, line and reason. `simulate` exits 64 on it.
@@ -28,11 +29,13 @@ public enum ScenarioParser {
     ]
 
     public static func load(path: String) throws -> Scenario {
-        let file = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ScenarioError(file: path, line: nil, reason: "cannot read the file")
+        let text: String
+        do {
+            text = try readConfigText(path: path)
+        } catch {
+            throw ScenarioError(error)
         }
-        return try parse(text, file: file)
+        return try parse(text, file: (path as NSString).lastPathComponent)
     }
 
     public static func parse(_ yaml: String, file: String) throws -> Scenario {
@@ -44,7 +47,7 @@ public enum ScenarioParser {
         } catch let error as ScenarioError {
             throw error
         } catch let error as YamlError {
-            throw ScenarioError(file: file, line: yamlLine(error), reason: "YAML syntax: \(error)")
+            throw ScenarioError(YAMLErrorTranslation(file: file, yaml: yaml).configError(for: error))
         }
         let top = try context.mapping(root, "the scenario")
         try context.allowOnly(top, ["name", "failure_mode", "description", "fixtures", "tables", "relationships", "steps",
@@ -65,7 +68,7 @@ public enum ScenarioParser {
             } else if let map = item.mapping, map.count == 1, let (key, value) = map.first,
                 let fixture = key.scalar?.string
             {
-                fixtures.append(FixtureSpec(name: fixture, rows: try context.int(value, "rows of \(fixture)")))
+                fixtures.append(FixtureSpec(name: fixture, rows: try context.int(value, "rows of \(fixture)", in: Bounds.generatedRows)))
             } else {
                 throw context.error(item, "a fixture is a name, or `name: rows` for a generated table")
             }
@@ -129,8 +132,9 @@ public enum ScenarioParser {
             try context.allowOnly(map, ["recovered", "fallback_runs", "rows_loaded", "idempotent"])
             expectations[policy] = Expectation(
                 recovered: try context.bool(try context.require(map, "recovered", in: value), "recovered"),
-                fallbackRuns: try context.int(try context.require(map, "fallback_runs", in: value), "fallback_runs"),
-                rowsLoaded: try map["rows_loaded"].map { try context.int($0, "rows_loaded") },
+                fallbackRuns: try context.int(
+                    try context.require(map, "fallback_runs", in: value), "fallback_runs", in: Bounds.scenarioCount),
+                rowsLoaded: try map["rows_loaded"].map { try context.int($0, "rows_loaded", in: Bounds.scenarioCount) },
                 idempotent: try map["idempotent"].map { try context.bool($0, "idempotent") } ?? true)
         }
         for policy in PolicyKind.allCases where expectations[policy] == nil {
@@ -159,14 +163,6 @@ public enum ScenarioParser {
             name: name, failureMode: failureMode, description: description, file: file, fixtures: fixtures,
             tableOverrides: overrides, relationships: relationships, steps: steps, expectations: expectations,
             unloadable: unloadable, backends: backends)
-    }
-
-    private static func yamlLine(_ error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default: return nil
-        }
     }
 }
 
@@ -208,9 +204,9 @@ private struct Context {
         return text
     }
 
-    func int(_ node: Node?, _ what: String) throws -> Int {
-        guard let text = node?.scalar?.string, let value = Int(text) else {
-            throw error(node, "\(what) must be an integer, found '\(node?.scalar?.string ?? "?")'")
+    func int(_ node: Node?, _ what: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = node?.scalar?.string, let value = Int(text), range.contains(value) else {
+            throw error(node, "\(what) must be an integer \(Bounds.describe(range)), found '\(node?.scalar?.string ?? "?")'")
         }
         return value
     }
@@ -281,9 +277,7 @@ private struct Context {
             guard bounds.count == 2, bounds[0] <= bounds[1] else { throw error(map["key_range"], "key_range is [low, high]") }
             return .keyRange(bounds[0], bounds[1])
         case "every":
-            let n = try int(map["every"], "every")
-            guard n > 0 else { throw error(map["every"], "every must be positive") }
-            return .every(Int64(n))
+            return .every(Int64(try int(map["every"], "every", in: 1...Bounds.scenarioCount.upperBound)))
         case "all": return .all
         default: throw error(parent, "say which rows: keys, except_keys, key_range, every or all")
         }
@@ -312,12 +306,13 @@ private struct Context {
         func tableName(_ fields: Node.Mapping) throws -> String { try table(try require(fields, "table", in: body), "table") }
         let selectorKeys: Set<String> = ["keys", "except_keys", "key_range", "every", "all"]
         switch kind {
-        case "runs": return .runs(try int(body, "runs"))
-        case "clock_skew": return .clockSkew(seconds: try int(body, "clock_skew"))
+        case "runs": return .runs(try int(body, "runs", in: Bounds.runs))
+        case "clock_skew": return .clockSkew(seconds: try int(body, "clock_skew", in: Bounds.clockSkewSeconds))
         case "fault":
             let f = try mapping(body, kind)
             try allowOnly(f, ["fail_inside_commit"])
-            return .fault(failInsideCommit: try int(try require(f, "fail_inside_commit", in: body), "fail_inside_commit"))
+            let commit = try require(f, "fail_inside_commit", in: body)
+            return .fault(failInsideCommit: try int(commit, "fail_inside_commit", in: 1...Bounds.scenarioCount.upperBound))
         case "target_truncate": return .targetTruncate(table: try tableName(try fields([])))
         case "target_recreate": return .targetRecreate(table: try tableName(try fields([])))
         case "tracking_delete": return .trackingDelete(table: try tableName(try fields([])))
@@ -341,12 +336,12 @@ private struct Context {
         case "source_insert":
             let f = try fields(["rows", "generate", "set"])
             let rows = try f["rows"].map { try sequence($0, "rows").map { try values($0, "a row") } } ?? []
-            let generate = try f["generate"].map { try int($0, "generate") } ?? 0
+            let generate = try f["generate"].map { try int($0, "generate", in: Bounds.generatedRows) } ?? 0
             guard !rows.isEmpty || generate > 0 else { throw error(body, "source_insert needs rows or generate: n") }
             return .sourceInsert(table: try tableName(f), rows: rows, generate: generate,
                                  set: try f["set"].map { try values($0, "set") } ?? [:])
         case "tracking_set":
-            let f = try mapping(body, kind)
+            let f = try fields(Set(trackingColumnNames).subtracting(["table_name"]))
             var fieldValues = try values(body, kind)
             fieldValues["table"] = nil
             return .trackingSet(table: try table(try require(f, "table", in: body), "table"), fields: fieldValues)
