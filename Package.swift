@@ -26,9 +26,13 @@ let package = Package(
 
         // The database interface: values, rows, errors, URLs, quoting, portable schema. No C.
         .target(name: "TidemarkDatabase", swiftSettings: settings),
+        // Child processes: ProcessRunner and the throwaway servers' directory and watcher.
+        .target(name: "TidemarkProcesses", swiftSettings: settings),
         // The two drivers.
         .target(name: "TidemarkSQLite", dependencies: ["TidemarkDatabase", "CSQLite"], swiftSettings: settings),
-        .target(name: "TidemarkPostgres", dependencies: ["TidemarkDatabase", "CLibPQ"], swiftSettings: settings),
+        .target(
+            name: "TidemarkPostgres", dependencies: ["TidemarkDatabase", "TidemarkProcesses", "CLibPQ"],
+            swiftSettings: settings),
         // Opens a connection from a URL with the right driver.
         .target(
             name: "TidemarkDrivers",
