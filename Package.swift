@@ -20,19 +20,27 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // C libraries. Only the two driver modules import them.
+        // C libraries. Only the driver modules import them.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
 
         // The database interface: values, rows, errors, URLs, quoting, portable schema. No C.
         .target(name: "TidemarkDatabase", swiftSettings: settings),
-        // The two drivers.
+        // Child processes: ProcessRunner and the throwaway servers' directory and watcher.
+        .target(name: "TidemarkProcesses", swiftSettings: settings),
+        // The drivers, with the throwaway servers of the server engines.
         .target(name: "TidemarkSQLite", dependencies: ["TidemarkDatabase", "CSQLite"], swiftSettings: settings),
-        .target(name: "TidemarkPostgres", dependencies: ["TidemarkDatabase", "CLibPQ"], swiftSettings: settings),
+        .target(
+            name: "TidemarkPostgres", dependencies: ["TidemarkDatabase", "TidemarkProcesses", "CLibPQ"],
+            swiftSettings: settings),
+        .target(
+            name: "TidemarkMySQL", dependencies: ["TidemarkDatabase", "TidemarkProcesses", "CMariaDB"],
+            swiftSettings: settings),
         // Opens a connection from a URL with the right driver.
         .target(
             name: "TidemarkDrivers",
-            dependencies: ["TidemarkDatabase", "TidemarkSQLite", "TidemarkPostgres"],
+            dependencies: ["TidemarkDatabase", "TidemarkSQLite", "TidemarkPostgres", "TidemarkMySQL"],
             swiftSettings: settings),
 
         // tables.yml: the seed's table config plus Tidemark's own fields, with errors naming file, line, field.
@@ -104,12 +112,14 @@ let package = Package(
             ],
             swiftSettings: settings),
 
-        // Test support: a throwaway PostgreSQL cluster shared by the test process, temp SQLite files.
-        .target(name: "TidemarkTestSupport", dependencies: ["TidemarkDrivers"], path: "Tests/TidemarkTestSupport",
-                swiftSettings: settings),
+        // Test support: throwaway PostgreSQL and MariaDB servers shared by the test process, temp SQLite files.
+        .target(name: "TidemarkTestSupport", dependencies: ["TidemarkDrivers", "TidemarkPostgres", "TidemarkMySQL"],
+                path: "Tests/TidemarkTestSupport", swiftSettings: settings),
         .testTarget(
             name: "TidemarkDatabaseTests",
-            dependencies: ["TidemarkDatabase", "TidemarkDrivers", "TidemarkTestSupport"],
+            dependencies: [
+                "TidemarkDatabase", "TidemarkDrivers", "TidemarkMySQL", "TidemarkProcesses", "TidemarkTestSupport",
+            ],
             swiftSettings: settings),
         .testTarget(
             name: "TidemarkLoaderTests",

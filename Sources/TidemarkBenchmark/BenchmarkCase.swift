@@ -49,6 +49,7 @@ public struct Endpoint: Codable, Sendable {
         switch url {
         case .sqlite(let path): sqlitePath = path
         case .postgres(let parameters): postgres = parameters.map { [$0.keyword, $0.value] }
+        case .mysql: preconditionFailure("bench has no MySQL path yet")
         }
         self.schema = schema
     }

@@ -2,6 +2,8 @@
 public enum Engine: String, Sendable, CaseIterable, Codable {
     case sqlite
     case postgres
+    /// MySQL and MariaDB, through libmariadb. A source engine for now: nothing creates a target there yet.
+    case mysql
 }
 
 /// An error raised by a driver.
@@ -21,35 +23,43 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
 
     public let engine: Engine
     public let kind: Kind
-    /// SQLite's extended result code as decimal text (e.g. `1555`), or PostgreSQL's SQLSTATE (e.g. `23505`).
+    /// SQLite's extended result code as decimal text (e.g. `1555`), PostgreSQL's SQLSTATE (e.g. `23505`), or
+    /// MySQL's error number as decimal text (e.g. `1062`).
     public let code: String
+    /// The SQLSTATE where the engine reports one besides ``code`` (MySQL: `23000` for error 1062).
+    public let sqlState: String?
     public let message: String
     public let detail: String?
     /// The SQL text, never with parameter values in it.
     public let sql: String?
 
-    public init(engine: Engine, kind: Kind, code: String, message: String, detail: String? = nil,
-                sql: String? = nil) {
+    public init(engine: Engine, kind: Kind, code: String, sqlState: String? = nil, message: String,
+                detail: String? = nil, sql: String? = nil) {
         self.engine = engine
         self.kind = kind
         self.code = code
+        self.sqlState = sqlState
         self.message = message
         self.detail = detail
         self.sql = sql
     }
 
     public var description: String {
-        var text = "\(engine.rawValue) \(kind.rawValue) error \(code): \(message)"
+        var text = "\(engine.rawValue) \(kind.rawValue) error \(code)"
+        if let sqlState { text += " (SQLSTATE \(sqlState))" }
+        text += ": \(message)"
         if let detail, !detail.isEmpty { text += " (\(detail))" }
         if let sql { text += " — SQL: \(sql.count > 500 ? String(sql.prefix(500)) + "…" : sql)" }
         return text
     }
 
-    /// A unique or primary-key constraint was violated (SQLSTATE 23505, SQLITE_CONSTRAINT_PRIMARYKEY/UNIQUE).
+    /// A unique or primary-key constraint was violated (SQLSTATE 23505, SQLITE_CONSTRAINT_PRIMARYKEY/UNIQUE,
+    /// MySQL ER_DUP_ENTRY).
     public var isUniqueViolation: Bool {
         switch engine {
         case .postgres: return code == "23505"
         case .sqlite: return code == "1555" || code == "2067"
+        case .mysql: return code == "1062"
         }
     }
 
@@ -58,6 +68,7 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
         switch engine {
         case .postgres: return code == "42P01"
         case .sqlite: return code == "1" && message.hasPrefix("no such table")
+        case .mysql: return code == "1146"
         }
     }
 }

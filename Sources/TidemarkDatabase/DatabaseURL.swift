@@ -3,13 +3,18 @@
 /// - `sqlite:PATH` (relative or absolute; `sqlite:///abs/path` also works) and `sqlite::memory:`
 /// - `postgresql://…` or `postgres://…` URIs, as libpq defines them
 /// - a libpq `key=value` connection string (`host=/tmp port=5433 dbname=analytics`)
+/// - `mysql://[user[:password]@][host[:port]][/database][?socket=/path]` or `mariadb://…`
 ///
 /// PostgreSQL settings not given here come from the PG* environment variables, exactly as libpq applies them.
+/// MySQL settings not given are libmariadb's defaults (localhost through its default socket, port 3306, the
+/// login name as user); no MYSQL_* variable or option file is read.
 /// A malformed URL is rejected with a ``DatabaseURLError`` naming the part that is wrong; neither the error nor
 /// ``redacted`` ever shows a password.
 public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(parameters: [ConnectionParameter])
+    /// Keywords `host`, `port`, `user`, `password`, `database` and `socket`, each at most once.
+    case mysql(parameters: [ConnectionParameter])
 
     public static let sqliteMemoryPath = ":memory:"
 
@@ -17,6 +22,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite: return .sqlite
         case .postgres: return .postgres
+        case .mysql: return .mysql
         }
     }
 
@@ -33,17 +39,20 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             self = .sqlite(path: path)
         } else if trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://") {
             self = .postgres(parameters: try parsePostgresURI(trimmed, secrets))
+        } else if trimmed.hasPrefix("mysql://") || trimmed.hasPrefix("mariadb://") {
+            self = .mysql(parameters: try parseMySQLURL(trimmed, secrets))
         } else if let colon = trimmed.firstIndex(of: ":"), !trimmed[..<colon].contains("="),
             trimmed[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" })
         {
             throw DatabaseURLError(
                 part: "scheme",
-                reason: "\(secrets.quote(trimmed[..<colon])) is not supported: use sqlite:PATH, postgresql://… or key=value")
+                reason: "\(secrets.quote(trimmed[..<colon])) is not supported: "
+                    + "use sqlite:PATH, postgresql://…, mysql://… or key=value")
         } else if trimmed.contains("=") {
             self = .postgres(parameters: try parseKeywordValueString(trimmed))
         } else {
             throw DatabaseURLError(
-                part: "URL", reason: "is neither sqlite:PATH, a postgresql:// URI nor a key=value string")
+                part: "URL", reason: "is neither sqlite:PATH, a postgresql:// or mysql:// URL nor a key=value string")
         }
     }
 
@@ -55,6 +64,15 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             return parameters.map { p in
                 p.keyword == "password" || p.keyword == "sslpassword" ? "\(p.keyword)=***" : "\(p.keyword)=\(p.value)"
             }.joined(separator: " ")
+        case .mysql(let parameters):
+            func value(_ keyword: String) -> String? { parameters.first { $0.keyword == keyword }?.value }
+            var text = "mysql://"
+            if let user = value("user") { text += user + (value("password") == nil ? "@" : ":***@") }
+            text += value("host").map { $0.contains(":") ? "[\($0)]" : $0 } ?? ""
+            if let port = value("port") { text += ":" + port }
+            if let database = value("database") { text += "/" + database }
+            if let socket = value("socket") { text += "?socket=" + socket }
+            return text
         }
     }
 
@@ -196,38 +214,12 @@ private func parsePostgresURI(_ text: String, _ secrets: SecretSpans) throws(Dat
     }
     let dbname = try percentDecode(path, part: "database name")
     if !dbname.isEmpty { parameters.append(.init("dbname", dbname)) }
-    if let at = authority.lastIndex(of: "@") {
-        let userInfo = authority[..<at]
-        authority = authority[authority.index(after: at)...]
-        if let colon = userInfo.firstIndex(of: ":") {
-            let user = try percentDecode(userInfo[..<colon], part: "user name")
-            if !user.isEmpty { parameters.append(.init("user", user)) }
-            parameters.append(.init("password", try percentDecode(userInfo[userInfo.index(after: colon)...],
-                                                                  part: "password")))
-        } else {
-            let user = try percentDecode(userInfo, part: "user name")
-            if !user.isEmpty { parameters.append(.init("user", user)) }
-        }
-    }
+    parameters += try parseUserInfo(&authority)
     if !authority.isEmpty {
         var hosts: [String] = []
         var ports: [String] = []
         for hostPort in authority.split(separator: ",", omittingEmptySubsequences: false) {
-            var host = hostPort
-            var port: Substring = ""
-            if host.first == "[" {  // [IPv6]:port
-                guard let close = host.firstIndex(of: "]") else {
-                    throw DatabaseURLError(part: "host", reason: "\(secrets.quote(hostPort)) has an unclosed '['")
-                }
-                let after = host[host.index(after: close)...]
-                if after.first == ":" { port = after.dropFirst() } else if !after.isEmpty {
-                    throw DatabaseURLError(part: "host", reason: "\(secrets.quote(hostPort)) is malformed")
-                }
-                host = host[host.index(after: host.startIndex)..<close]
-            } else if let colon = host.lastIndex(of: ":") {
-                port = host[host.index(after: colon)...]
-                host = host[..<colon]
-            }
+            let (host, port) = try splitHostPort(hostPort, secrets)
             hosts.append(try percentDecode(host, part: "host"))
             if !port.isEmpty { try checkValue("port", String(port)) }
             ports.append(String(port))
@@ -244,6 +236,91 @@ private func parsePostgresURI(_ text: String, _ secrets: SecretSpans) throws(Dat
         let value = try percentDecode(pair[pair.index(after: eq)...], part: "query parameter '\(keyword)'")
         try checkValue(keyword, value)
         parameters.append(.init(keyword, value))
+    }
+    return parameters
+}
+
+/// `host[:port]` or `[IPv6]:port` into its host and port (either may be empty).
+private func splitHostPort(_ hostPort: Substring,
+                           _ secrets: SecretSpans) throws(DatabaseURLError) -> (Substring, Substring) {
+    if hostPort.first == "[" {
+        guard let close = hostPort.firstIndex(of: "]") else {
+            throw DatabaseURLError(part: "host", reason: "\(secrets.quote(hostPort)) has an unclosed '['")
+        }
+        let after = hostPort[hostPort.index(after: close)...]
+        guard after.isEmpty || after.first == ":" else {
+            throw DatabaseURLError(part: "host", reason: "\(secrets.quote(hostPort)) is malformed")
+        }
+        return (hostPort[hostPort.index(after: hostPort.startIndex)..<close], after.dropFirst())
+    }
+    guard let colon = hostPort.lastIndex(of: ":") else { return (hostPort, "") }
+    return (hostPort[..<colon], hostPort[hostPort.index(after: colon)...])
+}
+
+/// Takes `user[:password]@` off the front of a URL's authority: the user and password parameters.
+private func parseUserInfo(_ authority: inout Substring) throws(DatabaseURLError) -> [ConnectionParameter] {
+    guard let at = authority.lastIndex(of: "@") else { return [] }
+    let userInfo = authority[..<at]
+    authority = authority[authority.index(after: at)...]
+    var parameters: [ConnectionParameter] = []
+    let colon = userInfo.firstIndex(of: ":")
+    let user = try percentDecode(userInfo[..<(colon ?? userInfo.endIndex)], part: "user name")
+    if !user.isEmpty { parameters.append(.init("user", user)) }
+    if let colon {
+        // The password is decoded but never quoted back in an error.
+        guard let password = try? percentDecode(userInfo[userInfo.index(after: colon)...], part: "password")
+        else { throw DatabaseURLError(part: "password", reason: "has a malformed %-escape") }
+        parameters.append(.init("password", password))
+    }
+    return parameters
+}
+
+/// `mysql://[user[:password]@][host[:port]][/database][?socket=/path]` (or `mariadb://`). One host; an IPv6
+/// address goes in brackets.
+private func parseMySQLURL(_ text: String, _ secrets: SecretSpans) throws(DatabaseURLError) -> [ConnectionParameter] {
+    var rest = Substring(text[text.index(after: text.firstIndex(of: ":")!)...].dropFirst(2))
+    var query: Substring = ""
+    if let q = rest.firstIndex(of: "?") {
+        query = rest[rest.index(after: q)...]
+        rest = rest[..<q]
+    }
+    var authority = rest
+    var database = ""
+    if let slash = rest.firstIndex(of: "/") {
+        authority = rest[..<slash]
+        database = try percentDecode(rest[rest.index(after: slash)...], part: "database name")
+        guard !database.contains("/") else {
+            throw DatabaseURLError(part: "database name", reason: "holds a '/'")
+        }
+    }
+    var parameters = try parseUserInfo(&authority)
+    guard !authority.contains(",") else {
+        throw DatabaseURLError(part: "host", reason: "\(secrets.quote(authority)) lists several hosts; MySQL takes one")
+    }
+    let (host, port) = try splitHostPort(authority, secrets)
+    let hostName = try percentDecode(host, part: "host")
+    if !hostName.isEmpty { parameters.append(.init("host", hostName)) }
+    if !port.isEmpty {
+        try checkValue("port", String(port))
+        parameters.append(.init("port", String(port)))
+    }
+    if !database.isEmpty { parameters.append(.init("database", database)) }
+    for (position, pair) in query.split(separator: "&").enumerated() {
+        guard let eq = pair.firstIndex(of: "=") else {
+            throw DatabaseURLError(part: "query parameter \(position + 1)", reason: "has no '=value'")
+        }
+        let keyword = try percentDecode(pair[..<eq], part: "query parameter name")
+        guard keyword == "socket" else {
+            throw DatabaseURLError(part: "query parameter \(position + 1)", reason: "is not supported: only socket is")
+        }
+        guard !parameters.contains(where: { $0.keyword == keyword }) else {
+            throw DatabaseURLError(part: "query parameter '\(keyword)'", reason: "is given twice")
+        }
+        let socket = try percentDecode(pair[pair.index(after: eq)...], part: "socket path")
+        guard socket.hasPrefix("/") else {
+            throw DatabaseURLError(part: "socket path", reason: "is not an absolute path")
+        }
+        parameters.append(.init("socket", socket))
     }
     return parameters
 }

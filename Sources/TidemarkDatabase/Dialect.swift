@@ -64,6 +64,30 @@ public protocol HeldLock: AnyObject {
     func release()
 }
 
+/// A lock a database session holds until it releases it or ends (the server then releases it).
+public final class SessionLock: HeldLock {
+    private weak var connection: (any Connection)?
+    private let releaseSQL: String
+    private let key: Value
+    private var held = true
+
+    /// `releaseSQL`, run with `key` as its one parameter, releases the lock.
+    public init(connection: any Connection, key: Value, releaseSQL: String) {
+        self.connection = connection
+        self.key = key
+        self.releaseSQL = releaseSQL
+    }
+
+    /// A failure to unlock (the session is gone) leaves nothing to release: the server already did.
+    public func release() {
+        guard held else { return }
+        held = false
+        _ = try? connection?.execute(releaseSQL, [key])
+    }
+
+    deinit { release() }
+}
+
 extension SQLDialect {
     /// Tries `attempt` every 50 ms until it succeeds or `waitSeconds` have passed.
     public func polling<L>(waitSeconds: Double, _ attempt: () throws -> L?) throws -> L? {

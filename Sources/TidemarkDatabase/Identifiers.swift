@@ -34,12 +34,17 @@ public func quoteIdentifiers(_ identifiers: [String]) -> String {
 }
 
 extension Engine {
-    /// The placeholder for the `index`-th bound parameter (1-based): `?1` in SQLite, `$1` in PostgreSQL.
-    /// SQLite's `?NNN` keeps the numbering explicit, so a parameter may be used twice.
+    /// The placeholder for the `index`-th bound parameter (1-based): `?1` in SQLite, `$1` in PostgreSQL, a bare
+    /// `?` in MySQL.
+    ///
+    /// MySQL's prepared statements number nothing: the n-th `?` in the text takes the n-th parameter. So SQL
+    /// meant for every engine puts its placeholders in the text in index order, each index once; a value needed
+    /// twice is bound twice (as the loader's SQL builder does). SQLite and PostgreSQL would accept reuse.
     public func placeholder(_ index: Int) -> String {
         switch self {
         case .sqlite: return "?\(index)"
         case .postgres: return "$\(index)"
+        case .mysql: return "?"
         }
     }
 }

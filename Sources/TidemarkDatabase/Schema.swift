@@ -33,11 +33,20 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Maps a declared type as an engine reports it (`character varying(255)`, `DECIMAL_TEXT(10,2)`,
-    /// `timestamp without time zone`, `INT`, …) onto the portable set. Returns nil for types outside it.
+    /// `timestamp without time zone`, `INT`, MySQL's `int(11) unsigned`, …) onto the portable set. Returns nil
+    /// for types outside it.
+    ///
+    /// MySQL: `tinyint(1)` (what BOOLEAN creates) is a boolean; an unsigned integer takes the next wider type
+    /// (`int unsigned` a bigint), except `bigint unsigned`, which no portable integer holds.
     public init?(declaredType: String, engine: Engine) {
-        let lowered = declaredType.lowercased().trimming(" ")
+        var lowered = declaredType.lowercased().trimming(" ")
         // `timestamp with time zone` is an instant, not a local timestamp: outside the portable set.
         if lowered.contains("with time zone"), !lowered.contains("without time zone") { return nil }
+        var unsigned = false
+        while let modifier = [" unsigned", " signed", " zerofill"].first(where: { lowered.hasSuffix($0) }) {
+            unsigned = unsigned || modifier == " unsigned"
+            lowered = lowered.dropLast(modifier.count).trimming(" ")
+        }
         var base = lowered
         var arguments: [Int] = []
         if let open = lowered.firstIndex(of: "("), let close = lowered.lastIndex(of: ")"), open < close {
@@ -49,19 +58,29 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
         switch String(base) {
         case "bigint", "int8", "bigserial": self = .bigint
         case "integer", "int", "int4", "serial", "mediumint": self = .integer
+        case "tinyint" where engine == .mysql && arguments == [1]: self = .boolean
         case "smallint", "int2", "tinyint": self = .smallint
         case "boolean", "bool": self = .boolean
         case "numeric", "decimal", "decimal_text":
             // Precision 0 stands for an unconstrained numeric: any digits, any scale.
             self = .numeric(precision: arguments.first ?? 0, scale: arguments.count > 1 ? arguments[1] : 0)
         case "double precision", "double", "float8", "real", "float", "float4": self = .double
-        case "text", "clob", "longtext", "mediumtext", "": self = .text
+        case "text", "clob", "tinytext", "longtext", "mediumtext", "": self = .text
         case "character varying", "varchar", "char", "character", "bpchar", "nvarchar":
             self = arguments.first.map { .varchar(length: $0) } ?? .text
         case "date": self = .date
         case "timestamp", "timestamp without time zone", "datetime": self = .timestamp
-        case "bytea", "blob": self = .bytes
+        case "bytea", "blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary": self = .bytes
         default: return nil
+        }
+        if unsigned {
+            switch (self, base) {
+            case (.smallint, "smallint"): self = .integer  // to 65535
+            case (.integer, "mediumint"): break  // to 16777215
+            case (.integer, _): self = .bigint  // to 4294967295
+            case (.bigint, _): return nil  // to 2^64 - 1
+            default: break
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 @_exported import TidemarkDatabase
+import TidemarkMySQL
 import TidemarkPostgres
 import TidemarkSQLite
 
@@ -6,10 +7,12 @@ import TidemarkSQLite
 ///
 ///     let source = try openConnection("sqlite:opendental.db", mode: .readOnly)
 ///     let target = try openConnection("postgresql://etl@localhost/analytics")
+///     let opendental = try openConnection("mysql://etl@replica/opendental", mode: .readOnly)
 public func openConnection(_ url: DatabaseURL, mode: AccessMode = .readWrite) throws -> any Connection {
     switch url {
     case .sqlite(let path): return try SQLiteConnection(path: path, mode: mode)
     case .postgres(let parameters): return try PostgresConnection(parameters: parameters, mode: mode)
+    case .mysql(let parameters): return try MySQLConnection(parameters: parameters, mode: mode)
     }
 }
 

@@ -103,28 +103,7 @@ extension PostgresDialect {
         let key = Value.integer(TextHash.hash("tidemark lock " + name))
         return try polling(waitSeconds: waitSeconds) {
             try connection.scalar("SELECT pg_try_advisory_lock($1)", [key]) == .boolean(true)
-                ? AdvisoryLock(connection: connection, key: key) : nil
+                ? SessionLock(connection: connection, key: key, releaseSQL: "SELECT pg_advisory_unlock($1)") : nil
         }
     }
-}
-
-/// An advisory lock held by one PostgreSQL session.
-final class AdvisoryLock: HeldLock {
-    private weak var connection: (any Connection)?
-    private let key: Value
-    private var held = true
-
-    init(connection: any Connection, key: Value) {
-        self.connection = connection
-        self.key = key
-    }
-
-    /// A failure to unlock (the session is gone) leaves nothing to release: the server already did.
-    func release() {
-        guard held else { return }
-        held = false
-        _ = try? connection?.execute("SELECT pg_advisory_unlock($1)", [key])
-    }
-
-    deinit { release() }
 }

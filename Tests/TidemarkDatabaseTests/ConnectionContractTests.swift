@@ -3,7 +3,8 @@ import Testing
 import TidemarkDrivers
 import TidemarkTestSupport
 
-/// One contract, run against both drivers: what the loader and the simulator rely on.
+/// One contract, run against every driver: what the loader and the simulator rely on. Where MySQL cannot
+/// hold a value as the others do (an unconstrained numeric), the expectation says so.
 @Suite struct ConnectionContractTests {
     static let allTypes = TableSchema(
         name: TableName("all_types"),
@@ -52,6 +53,21 @@ import TidemarkTestSupport
         return row
     }
 
+    /// MySQL has no unconstrained numeric: the dialect's DECIMAL(65,30) keeps every digit, with 30 after the
+    /// point.
+    static func storedType(_ type: ColumnType, engine: Engine) -> ColumnType {
+        engine == .mysql && type == .numeric(precision: 0, scale: 0) ? .numeric(precision: 65, scale: 30) : type
+    }
+
+    /// A row as `engine` reads it back from `allTypes`: on MySQL, the unconstrained numeric (`n`) with scale 30.
+    static func asStored(_ row: [Value], engine: Engine) -> [Value] {
+        guard engine == .mysql, case .decimal(let d) = row[4] else { return row }
+        var stored = row
+        let digits = d.description + (d.scale == 0 ? "." : "") + String(repeating: "0", count: 30 - d.scale)
+        stored[4] = .decimal(ExactDecimal(digits)!)
+        return stored
+    }
+
     static func readAll(_ db: any Connection) throws -> [[Value]] {
         try db.query("SELECT * FROM \(allTypes.name.quoted) ORDER BY \(quoteIdentifier("id"))").map(\.values)
     }
@@ -60,7 +76,7 @@ import TidemarkTestSupport
         rows.sorted { ($0[0].int64 ?? 0) < ($1[0].int64 ?? 0) }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `every value type round-trips through bound parameters`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.createTable(Self.allTypes)
@@ -69,7 +85,7 @@ import TidemarkTestSupport
                 + (1...columns.count).map(engine.placeholder).joined(separator: ", ") + ")"
             for row in Self.edgeRows() { #expect(try db.execute(sql, row) == 1) }
             let back = try Self.readAll(db)
-            let expected = Self.sortedByID(Self.edgeRows())
+            let expected = Self.sortedByID(Self.edgeRows()).map { Self.asStored($0, engine: engine) }
             #expect(back.count == expected.count)
             for (got, want) in zip(back, expected) {
                 for (i, (g, w)) in zip(got, want).enumerated() {
@@ -77,12 +93,12 @@ import TidemarkTestSupport
                 }
             }
             // NULL and '' stay distinct.
-            #expect(try db.scalar("SELECT count(*) FROM all_types WHERE t = ?1".pg(engine), [""]) == 1)
+            #expect(try db.scalar("SELECT count(*) FROM all_types WHERE t = ?1".placeholders(engine), [""]) == 1)
             #expect(try db.scalar("SELECT count(*) FROM all_types WHERE t IS NULL") == 1)
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `bulk insert (COPY on PostgreSQL) writes exactly what row inserts write`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.createTable(Self.allTypes)
@@ -101,11 +117,11 @@ import TidemarkTestSupport
             let viaBulk = try db.query("SELECT * FROM copied ORDER BY id").map(\.values)
             #expect(viaBulk.count == 100_005)
             #expect(viaBulk == viaInsert)
-            #expect(viaBulk == Self.sortedByID(all))
+            #expect(viaBulk == Self.sortedByID(all).map { Self.asStored($0, engine: engine) })
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `a failing bulk insert writes nothing`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.createTable(TableSchema(name: TableName("k"), columns: [ColumnDefinition("id", .bigint)],
@@ -119,7 +135,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `hostile identifiers work everywhere`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             let names = ["order", "Mixed Case", "a\"b", "médication ✓"]
@@ -142,7 +158,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `streaming hands 200k rows over in batches`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.createTable(TableSchema(name: TableName("big"),
@@ -170,7 +186,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `an abandoned stream leaves the connection usable`(engine: Engine) throws {
         struct Stop: Error {}
         try TestDatabases.withConnection(engine) { db, _ in
@@ -189,7 +205,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `rollback leaves nothing and savepoints nest`(engine: Engine) throws {
         struct Boom: Error {}
         try TestDatabases.withConnection(engine) { db, _ in
@@ -223,7 +239,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `a read snapshot does not see later commits`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, url in
             try db.createTable(TableSchema(name: TableName("snap"), columns: [ColumnDefinition("id", .bigint)],
@@ -240,7 +256,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `errors carry their code and never the bound values`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.createTable(TableSchema(name: TableName("u"),
@@ -250,7 +266,7 @@ import TidemarkTestSupport
             let error = try #require(throws: DatabaseError.self) { try db.execute(sql, [1, "hunter2-second"]) }
             #expect(error.isUniqueViolation)
             #expect(error.kind == .statement)
-            #expect(error.code == (engine == .postgres ? "23505" : "1555"))
+            #expect(error.code == ["postgres": "23505", "sqlite": "1555", "mysql": "1062"][engine.rawValue])
             #expect(error.sql == sql)
             #expect(!String(describing: error).contains("hunter2"))
             #expect(!error.debugText.contains("hunter2"))
@@ -259,11 +275,11 @@ import TidemarkTestSupport
             #expect(missing.isUndefinedTable)
 
             let arity = try #require(throws: DatabaseError.self) { try db.execute(sql, [1]) }
-            #expect(arity.kind == (engine == .sqlite ? .usage : .statement))
+            #expect(arity.kind == (engine == .postgres ? .statement : .usage))
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `introspection reports tables, columns and key order`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.createTable(Self.allTypes)
@@ -275,7 +291,7 @@ import TidemarkTestSupport
             #expect(try db.tableNames(schema: schema) == ["all_types", "composite"])
             let columns = try db.columns(of: TableName("all_types"))
             #expect(columns.map(\.name) == Self.allTypes.columns.map(\.name))
-            #expect(columns.map(\.type) == Self.allTypes.columns.map(\.type))
+            #expect(columns.map(\.type) == Self.allTypes.columns.map { Self.storedType($0.type, engine: engine) })
             #expect(columns.map(\.isNullable) == Self.allTypes.columns.map(\.isNullable))
             #expect(try db.primaryKey(of: TableName("composite")) == ["b", "a"])
             #expect(try db.primaryKey(of: TableName("nothing_here")) == [])
@@ -283,7 +299,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `prepared statements run many times`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.createTable(TableSchema(name: TableName("p"), columns: [ColumnDefinition("id", .bigint),
@@ -338,9 +354,13 @@ func currentSchema(_ db: any Connection) throws -> String? {
 }
 
 extension String {
-    /// Rewrites `?1` placeholders for PostgreSQL in test SQL.
-    func pg(_ engine: Engine) -> String {
-        engine == .postgres ? replacingOccurrences(of: "?", with: "$") : self
+    /// Rewrites `?1` placeholders of test SQL for the engine: `$1` for PostgreSQL, `?` for MySQL.
+    func placeholders(_ engine: Engine) -> String {
+        switch engine {
+        case .sqlite: return self
+        case .postgres: return replacingOccurrences(of: "?", with: "$")
+        case .mysql: return replacingOccurrences(of: #"\?[0-9]+"#, with: "?", options: .regularExpression)
+        }
     }
 }
 

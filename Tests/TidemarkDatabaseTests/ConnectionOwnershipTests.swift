@@ -6,7 +6,7 @@ import TidemarkTestSupport
 /// The owner finalizes: a connection owns its statements and closes with them, and no statement keeps its
 /// connection (and so a file handle or a server session) alive.
 @Suite struct ConnectionOwnershipTests {
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `a dropped connection is deallocated even while one of its statements lives on`(engine: Engine) throws {
         try TestDatabases.withFreshDatabase(engine) { url in
             weak var dropped: (any Connection)?
@@ -28,13 +28,14 @@ import TidemarkTestSupport
 
     /// In a child process of its own, so no other test opens or closes descriptors meanwhile. The statements are
     /// kept past their connection's `close()`: it must release the descriptor all the same.
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `a thousand open and close cycles leave the open descriptor count where it was`(engine: Engine) async throws {
         let directory = try TestDatabases.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database: DatabaseURL = switch engine {
         case .sqlite: .sqlite(path: directory + "/cycles.sqlite")
         case .postgres: try TestDatabases.postgresServer()
+        case .mysql: try TestDatabases.mysqlServer()
         }
         let argument = database.commandLineArgument
         await #expect(processExitsWith: .success) { [argument = argument as String] in
@@ -61,7 +62,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `every use of a closed connection or of its statements throws`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             try db.execute("CREATE TABLE t (id integer)")
@@ -87,7 +88,7 @@ import TidemarkTestSupport
         }
     }
 
-    @Test(arguments: TestDatabases.engines)
+    @Test(arguments: TestDatabases.drivers)
     func `closing twice is harmless`(engine: Engine) throws {
         try TestDatabases.withConnection(engine) { db, _ in
             let statement = try db.prepare("SELECT 1")

@@ -76,6 +76,27 @@ import TidemarkDatabase
         #expect(ColumnType(declaredType: "INT", engine: .sqlite) == .integer)
         #expect(ColumnType(declaredType: "geometry", engine: .postgres) == nil)
     }
+
+    @Test(arguments: [
+        ("int(11)", .integer), ("tinyint(1)", .boolean), ("tinyint(4)", .smallint), ("tinyint", .smallint),
+        ("tinyint(3) unsigned", .smallint), ("smallint(5) unsigned", .integer), ("mediumint unsigned", .integer),
+        ("int(10) unsigned zerofill", .bigint), ("bigint(20)", .bigint), ("datetime", .timestamp),
+        ("datetime(6)", .timestamp), ("double", .double), ("varchar(255)", .varchar(length: 255)),
+        ("longtext", .text), ("tinytext", .text), ("decimal(10,2)", .numeric(precision: 10, scale: 2)),
+        ("blob", .bytes), ("varbinary(16)", .bytes), ("date", .date),
+    ] as [(String, ColumnType)])
+    func `maps MySQL's spellings`(declared: String, type: ColumnType) {
+        #expect(ColumnType(declaredType: declared, engine: .mysql) == type)
+    }
+
+    @Test(arguments: ["bigint(20) unsigned", "time", "year(4)", "enum('a','b')", "set('x')", "json", "bit(1)"])
+    func `leaves MySQL types without an unambiguous mapping out`(declared: String) {
+        #expect(ColumnType(declaredType: declared, engine: .mysql) == nil)
+    }
+
+    @Test func `tinyint(1) is a boolean on MySQL only`() {
+        #expect(ColumnType(declaredType: "TINYINT(1)", engine: .sqlite) == .smallint)
+    }
 }
 
 @Suite struct DatabaseURLTests {
@@ -97,6 +118,21 @@ import TidemarkDatabase
         ]))
     }
 
+    @Test func `mysql and mariadb URLs`() throws {
+        let url = try DatabaseURL("mysql://etl:s%40cret@replica.example:3307/opendental")
+        #expect(url == .mysql(parameters: [
+            .init("user", "etl"), .init("password", "s@cret"), .init("host", "replica.example"), .init("port", "3307"),
+            .init("database", "opendental"),
+        ]))
+        #expect(url.engine == .mysql)
+        #expect(url.redacted == "mysql://etl:***@replica.example:3307/opendental")
+        #expect(try DatabaseURL("mariadb://root@/od?socket=%2Frun%2Fmysqld%2Fmysqld.sock") == .mysql(parameters: [
+            .init("user", "root"), .init("database", "od"), .init("socket", "/run/mysqld/mysqld.sock"),
+        ]))
+        #expect(try DatabaseURL("mysql://[::1]:3306")
+            == .mysql(parameters: [.init("host", "::1"), .init("port", "3306")]))
+    }
+
     @Test func `key=value strings`() throws {
         #expect(try DatabaseURL("host=/tmp port=5433 dbname='my db' password='it\\'s'") == .postgres(parameters: [
             .init("host", "/tmp"), .init("port", "5433"), .init("dbname", "my db"), .init("password", "it's"),
@@ -106,7 +142,13 @@ import TidemarkDatabase
     @Test(arguments: [
         ("postgresql://u:pw@host:abc/db", "port"),
         ("postgresql://u:pw@host:99999/db", "port"),
-        ("mysql://u:pw@host/db", "scheme"),
+        ("mysqlx://u:pw@host/db", "scheme"),
+        ("mysql://u:pw@host:0/db", "port"),
+        ("mysql://u:pw@a,b/db", "host"),
+        ("mysql://u:pw@host/db?sslmode=off", "query parameter 'sslmode'"),
+        ("mysql://u:pw@host/db?socket=relative.sock", "socket path"),
+        ("mysql://u:pw@host/a/b", "database name"),
+        ("mariadb://u:pw%zz@host/db", "password"),
         ("sqlite:", "path"),
         ("postgresql://host/db?bogus=1", "parameter 1"),
         ("postgresql://u%zz:pw@host/db", "user name"),

@@ -55,6 +55,15 @@ import TidemarkTestSupport
         #expect(sqlite == postgres)
     }
 
+    /// MariaDB's CONCAT rebuilds the same text, except for doubles (spelled by bit pattern, which MariaDB SQL
+    /// cannot reach) and the unconstrained numeric (MySQL pads it to scale 30); its hash is not yet PostgreSQL's.
+    @Test(arguments: columns.map(\.name).filter { $0 != "d" && $0 != "n" })
+    func `MariaDB spells each value type as PostgreSQL does`(column: String) throws {
+        let mysql = try TestDatabases.withConnection(.mysql) { db, _ in try Self.encoded(db, only: [column]) }
+        let postgres = try TestDatabases.withConnection(.postgres) { db, _ in try Self.encoded(db, only: [column]) }
+        #expect(mysql.map { $0[1] } == postgres.map { $0[1] })
+    }
+
     @Test func `both engines encode every value type to identical text and checksums`() throws {
         let sqlite = try TestDatabases.withConnection(.sqlite) { db, _ in try Self.encoded(db) }
         let postgres = try TestDatabases.withConnection(.postgres) { db, _ in try Self.encoded(db) }

@@ -21,6 +21,11 @@ public struct UserObjects: Sendable {
     var index: String { "analyst_" + table.name + "_idx" }
     var trigger: String { "analyst_" + table.name + "_trg" }
 
+    /// MySQL is a source engine only: no target, so no user objects.
+    private static let notATarget = DatabaseError(
+        engine: .mysql, kind: .usage, code: "",
+        message: "MySQL is not a target: the simulator installs no user objects there")
+
     /// Installs the objects on `db` over `table`, whose primary key is `key`; `indexedColumn` gets the index.
     public static func install(on db: any Connection, table: TableName, key: String,
                                indexedColumn: String) throws -> UserObjects {
@@ -49,6 +54,8 @@ public struct UserObjects: Sendable {
                 """)
             try db.execute("GRANT SELECT ON \(t) TO \(quoteIdentifier(readerRole))")
             try db.execute("COMMENT ON TABLE \(t) IS 'analytics copy'")
+        case .mysql:
+            throw notATarget
         }
         return UserObjects(table: table, key: key, indexedColumn: indexedColumn,
                            columnsBefore: try columnsDescribed(db, table), indexesBefore: try indexNames(db, table))
@@ -100,6 +107,8 @@ public struct UserObjects: Sendable {
             if try db.scalar("SELECT obj_description($1::regclass, 'pg_class')", [regclass]) != .text("analytics copy") {
                 problems.append("the table's comment is gone")
             }
+        case .mysql:
+            throw Self.notATarget
         }
         return problems
     }
@@ -116,6 +125,8 @@ public struct UserObjects: Sendable {
         case .postgres:
             return try db.query("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1",
                                 [.text(table.quoted)]).compactMap { $0[0].string }
+        case .mysql:
+            throw notATarget
         }
     }
 }

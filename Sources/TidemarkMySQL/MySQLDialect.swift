@@ -1,0 +1,116 @@
+import TidemarkDatabase
+
+/// MySQL's and MariaDB's spellings. MySQL is a source engine for now; what only a target needs is written to
+/// work but not yet relied on (see each member).
+///
+/// - No schemas: a MySQL "schema" is a database, and a table is named in the connection's current database.
+/// - Identifiers in double quotes: the session runs with ANSI_QUOTES (see ``MySQLConnection``).
+/// - An unconstrained numeric has no MySQL type: it becomes `DECIMAL(65,30)`, which keeps every digit of
+///   Tidemark's decimals but pads their scale to 30.
+public struct MySQLDialect: SQLDialect {
+    public init() {}
+
+    public var engine: Engine { .mysql }
+    public var hasSchemas: Bool { false }
+
+    public func ddl(_ type: ColumnType) -> String {
+        switch type {
+        case .integer: return "INT"
+        case .numeric(0, _): return "DECIMAL(65,30)"
+        case .numeric(let p, let s): return "DECIMAL(\(p),\(s))"
+        case .double: return "DOUBLE"
+        // LONGTEXT and LONGBLOB: TEXT and BLOB stop at 64 KB.
+        case .text: return "LONGTEXT"
+        case .timestamp: return "DATETIME(6)"
+        case .bytes: return "LONGBLOB"
+        default: return standardDDL(type)!
+        }
+    }
+
+    public func createSchema(_ schema: String) -> String? { nil }
+
+    /// MySQL has no schema that makes a table temporary (`CREATE TEMPORARY TABLE` does): the name is returned
+    /// unqualified, and the writer's staging table needs that spelling before MySQL can be a target.
+    public func temporaryTable(_ name: String) -> TableName { TableName(name) }
+
+    /// MariaDB's spelling (MySQL itself has no IF NOT EXISTS here).
+    public func createIndex(_ name: String, on table: TableName, columns: [String]) -> String {
+        "CREATE INDEX IF NOT EXISTS \(quoteIdentifier(name)) ON \(table.quoted) (\(quoteIdentifiers(columns)))"
+    }
+
+    /// A named lock of the session (`GET_LOCK`), released by the server when the session ends. Names are at most
+    /// 64 characters, so the lock is named by the name's hash.
+    public func lock(_ name: String, on connection: any Connection, waitSeconds: Double) throws -> (any HeldLock)? {
+        let key = Value.text("tidemark-" + String(UInt64(bitPattern: TextHash.hash(name)), radix: 36))
+        return try polling(waitSeconds: waitSeconds) {
+            try connection.scalar("SELECT GET_LOCK(?, 0)", [key]) == .integer(1) ? SessionLock(connection: connection, key: key, releaseSQL: "SELECT RELEASE_LOCK(?)")
+                : nil
+        }
+    }
+
+    /// `INSERT … ON DUPLICATE KEY UPDATE c = VALUES(c), …` (MariaDB has no `AS new` row alias). There is no
+    /// change predicate to write: MySQL leaves a row whose new values equal the old ones untouched and does not
+    /// count it. It does count an updated row twice (MySQL's affected rows: 1 inserted, 2 updated, 0
+    /// unchanged), so the count is not yet "inserted or changed" — to settle before MySQL is a target.
+    public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
+        let insert = "INSERT INTO \(table.quoted) (\(quoteIdentifiers(columns))) \(rows) ON DUPLICATE KEY UPDATE "
+        let nonKey = columns.filter { !key.contains($0) }
+        // Without non-key columns, setting the first key column to itself makes a duplicate a no-op.
+        let sets = (nonKey.isEmpty ? [key[0]] : nonKey).map {
+            "\(quoteIdentifier($0)) = VALUES(\(quoteIdentifier($0)))"
+        }
+        return insert + sets.joined(separator: ", ")
+    }
+
+    public func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
+                             types: [ColumnType?]) -> any RowUpserter {
+        ValuesUpserter(connection: connection, table: table, columns: columns, key: key)
+    }
+
+    // MARK: Verification
+
+    /// PostgreSQL's `ROW(…)::text` rebuilt with CONCAT: `(v1,v2,…)`, NULL as nothing, a value in double quotes
+    /// (`"` and `\` doubled) when it is empty or holds `"` `\` `(` `)` `,` or white space. Zero dates as
+    /// `0001-01-01`, like the values the driver reads. Not yet equal to PostgreSQL's for doubles, which are
+    /// spelled by bit pattern there and MySQL SQL cannot reach a double's bits; text in another character set
+    /// than utf8mb4 is converted first.
+    public func canonicalRow(_ columns: [ColumnInfo]) -> String {
+        "CONCAT('(', " + columns.map { "COALESCE(\(fieldText($0)), '')" }.joined(separator: ", ',', ") + ", ')')"
+    }
+
+    /// Not ``TextHash``: MariaDB has no built-in for PostgreSQL's lookup3 hash, and a stored function would need
+    /// rights on the source. The first 64 bits of the canonical text's SHA-256 instead, so checksums work within
+    /// MySQL; ``hashAgreesWithTidemark(on:)`` says they do not compare with other engines.
+    public func rowHash(_ columns: [ColumnInfo]) -> String {
+        "CAST(CONV(LEFT(SHA2(\(canonicalRow(columns)), 256), 16), 16, -10) AS SIGNED)"
+    }
+
+    public var groupsRangesInOneScan: Bool { true }
+
+    /// False: see ``rowHash(_:)``. Verifying a MySQL source against another engine is the next step.
+    public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool { false }
+
+    /// One value of the row text, or NULL.
+    private func fieldText(_ column: ColumnInfo) -> String {
+        let c = quoteIdentifier(column.name)
+        switch column.type {
+        case .bigint?, .integer?, .smallint?, .numeric?: return "CAST(\(c) AS CHAR)"
+        case .boolean?: return "CASE WHEN \(c) THEN 't' WHEN NOT \(c) THEN 'f' END"  // NULL stays NULL
+        case .double?: return "CAST(\(c) AS CHAR)"
+        // bytea's hex output `\x…`, quoted for its backslash, which is doubled.
+        case .bytes?: return "CONCAT('\"\\\\x', LOWER(HEX(\(c))), '\"')"
+        case .date?: return "IF(\(c) = '0000-00-00', '0001-01-01', DATE_FORMAT(\(c), '%Y-%m-%d'))"
+        case .timestamp?:
+            // Quoted for its space; the fraction without trailing zeros, as PostgreSQL prints it.
+            let fraction = "IF(MICROSECOND(\(c)) = 0, '', "
+                + "TRIM(TRAILING '0' FROM CONCAT('.', LPAD(MICROSECOND(\(c)), 6, '0'))))"
+            return "IF(\(c) = '0000-00-00 00:00:00', '\"0001-01-01 00:00:00\"', "
+                + "CONCAT('\"', DATE_FORMAT(\(c), '%Y-%m-%d %H:%i:%s'), \(fraction), '\"'))"
+        case .text?, .varchar?, nil:
+            let text = "CONVERT(\(c) USING utf8mb4)"
+            // NO_BACKSLASH_ESCAPES: '\' is one backslash. The class lists C's white space: \t \n \v \f \r.
+            let quoted = "CONCAT('\"', REPLACE(REPLACE(\(text), '\\', '\\\\'), '\"', '\"\"'), '\"')"
+            return "IF(\(text) = '' OR \(text) REGEXP '[\"\\\\(), \\t\\n\\x0b\\f\\r]', \(quoted), \(text))"
+        }
+    }
+}
