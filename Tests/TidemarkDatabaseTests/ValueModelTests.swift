@@ -145,7 +145,7 @@ import TidemarkDatabase
         ("mysqlx://u:pw@host/db", "scheme"),
         ("mysql://u:pw@host:0/db", "port"),
         ("mysql://u:pw@a,b/db", "host"),
-        ("mysql://u:pw@host/db?sslmode=off", "query parameter 'sslmode'"),
+        ("mysql://u:pw@host/db?sslmode=off", "query parameter 1"),
         ("mysql://u:pw@host/db?socket=relative.sock", "socket path"),
         ("mysql://u:pw@host/a/b", "database name"),
         ("mariadb://u:pw%zz@host/db", "password"),
