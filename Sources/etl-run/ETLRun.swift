@@ -14,15 +14,32 @@ struct ETLRun: ParsableCommand {
         discussion: """
             URLs: sqlite:PATH, sqlite::memory:, postgresql://user@host:port/db (or postgres://), or a libpq \
             key=value string; PG* environment variables fill in what a PostgreSQL URL leaves out.
-            Exit status: 0 every table loaded; 1 a load failed; 64 bad usage, config or URL.
-            """)
+            Exit status: 0 every table loaded; 1 a load failed; 64 bad usage, config or URL; 130/143 stopped by \
+            SIGINT/SIGTERM.
+            """,
+        subcommands: [Load.self, Status.self],
+        defaultSubcommand: Load.self)
+}
 
-    @Option(help: "The database to read from.") var source: String
+/// `etl-run [load]`: the load itself.
+struct Load: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load", abstract: "Load the tables (the default subcommand).")
+
+    @Option(help: "The database to read from (opened read-only).") var source: String
     @Option(help: "The database to write to (tables and etl_load_status are created when missing).") var target: String
     @Option(help: "The tables.yml with per-table settings.") var config: String?
     @Option(name: .customLong("tables"), parsing: .singleValue,
-            help: "A table to load; repeat or give a comma list. Default: every table in the config.")
+            help: "A table to load; repeat or give a comma list; shell patterns (patient*) match the config's tables. Default: every table in the config.")
     var tableArguments: [String] = []
+    @Option(name: .customLong("exclude"), parsing: .singleValue,
+            help: "A table not to load; repeat, comma lists and shell patterns as for --tables.")
+    var excludeArguments: [String] = []
+    @Option(help: "Tables loaded at once, each on connections of its own (large ones first).") var jobs = 1
+    @Option(help: "Seconds to wait for another run loading the same table into the same target.")
+    var lockTimeout = 600.0
+    @Flag(help: "Skip a table another run is loading instead of waiting (listed in the summary).")
+    var skipLocked = false
     @Option(help: "How rows move; a fixed strategy overrides the table's `strategy:`.")
     var strategy: StrategyChoice = .auto
     @Option(help: "What happens when the target is stale (default: the table's `policy:`, else reconcile).")
@@ -30,7 +47,7 @@ struct ETLRun: ParsableCommand {
     @Flag(help: "Read every source row (upsert; nothing is truncated).") var full = false
     @Option(help: "PostgreSQL schema of the source tables.") var sourceSchema = "public"
     @Option(help: "PostgreSQL schema of the target tables.") var targetSchema = "raw"
-    @Flag(help: "Print one JSON object per table on stdout.") var json = false
+    @Flag(help: "Print one JSON object per table on stdout, then a summary object.") var json = false
     @Flag(help: "Print the plan (strategy, predicate, cursor) without writing anything.") var dryRun = false
     @Option(help: "Where to merge method usage (calls, durations per stage).") var methodUsage = "logs/method_usage.json"
     @Option(help: "reconcile: sub-ranges a differing key range is split into.") var bisectionFactor = 16
@@ -40,19 +57,24 @@ struct ETLRun: ParsableCommand {
             help: "reconcile: above this fraction of differing rows, reload the whole table in place.")
     var reloadFraction = 0.5
 
-    var tables: [String] {
-        tableArguments.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            .filter { !$0.isEmpty }
-    }
+    var tables: [String] { TableSelection.names(tableArguments) }
 
     func validate() throws {
         for (flag, url) in [("--source", source), ("--target", target)] {
             do { _ = try DatabaseURL(url) } catch { throw ValidationError("\(flag): \(error)") }
         }
         if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
+        if config == nil, tables.contains(where: TableSelection.isPattern) {
+            throw ValidationError("--tables: patterns match the tables of a config; give --config")
+        }
         try checkBounds("--bisection-factor", bisectionFactor, Bounds.bisectionFactor)
         try checkBounds("--leaf-size", leafSize, Bounds.leafSize)
         try checkBounds("--reload-fraction", reloadFraction, Bounds.fraction)
+        try checkBounds("--jobs", jobs, 1...64)
+        try checkBounds("--lock-timeout", lockTimeout, 0...86_400)
+        if jobs > 1, [source, target].contains(where: { (try? DatabaseURL($0)) == .sqlite(path: DatabaseURL.sqliteMemoryPath) }) {
+            throw ValidationError("--jobs: a private in-memory database cannot be opened twice; use --jobs 1")
+        }
     }
 
     func run() throws {
@@ -63,6 +85,7 @@ struct ETLRun: ParsableCommand {
         }
         let logger = Logger(label: "tidemark")
         let configs = try tableConfigs(logger: logger)
+        let stops = StopSignals.install()
 
         var options = LoadOptions()
         options.strategy = strategy
@@ -70,31 +93,27 @@ struct ETLRun: ParsableCommand {
         options.forceFull = full
         options.sourceSchema = sourceSchema
         options.targetSchema = targetSchema
+        options.lockWaitSeconds = lockTimeout
+        options.skipLocked = skipLocked
         options.reconcile.bisectionFactor = bisectionFactor
         options.reconcile.leafSize = leafSize
         options.reconcile.reloadFraction = reloadFraction
 
-        func open(_ url: DatabaseURL, _ mode: AccessMode) throws -> any Connection {
-            do {
-                return try openConnection(url, mode: mode)
-            } catch {
-                logger.error("\(error)")
-                throw ExitCode.failure
-            }
-        }
         let sourceURL = try DatabaseURL(source)
         let targetURL = try DatabaseURL(target)
-        // Closed however run() ends, whoever still holds them (the loader does).
         // The source is only read: opening it never creates or writes it.
-        let sourceConnection = try open(sourceURL, .readOnly)
-        defer { sourceConnection.close() }
-        let targetConnection = try open(targetURL, .readWrite)
-        defer { targetConnection.close() }
-        let loader = TableLoader(
-            source: sourceConnection, target: targetConnection, sourceFactory: Self.factory(sourceURL, .readOnly),
-            targetFactory: Self.factory(targetURL, .readWrite), options: options, logger: logger)
+        let sourceFactory = Self.factory(sourceURL, .readOnly)
+        let targetFactory = Self.factory(targetURL, .readWrite)
+        let usage = MethodUsage(runID: options.runID)
 
         if dryRun {
+            let sourceConnection = try open(sourceURL, .readOnly, logger)
+            defer { sourceConnection.close() }
+            let targetConnection = try open(targetURL, .readWrite, logger)
+            defer { targetConnection.close() }
+            let loader = TableLoader(
+                source: sourceConnection, target: targetConnection, sourceFactory: sourceFactory,
+                targetFactory: targetFactory, options: options, logger: logger, usage: usage)
             var failed = false
             for config in configs {
                 do {
@@ -108,29 +127,67 @@ struct ETLRun: ParsableCommand {
             return
         }
 
-        var failed = false
-        for config in configs {
-            let result = loader.load(config)
-            if !result.succeeded { failed = true }
-            if json { print(try JSONLine.encode(result)) }
+        let started = Date()
+        let progress = Progress(total: configs.count, enabled: isatty(STDERR_FILENO) == 1 && !json)
+        let printsJSON = json
+        let results: [LoadResult]
+        if let sourceFactory, let targetFactory {
+            let run = TableRun(source: sourceFactory, target: targetFactory, options: options, logger: logger,
+                               usage: usage, jobs: jobs)
+            results = run.run(configs) { result in
+                progress.finished(result)
+                if printsJSON, let line = try? JSONLine.encode(result) { print(line) }
+            }
+        } else {
+            // A private in-memory database lives only in the one connection opened here.
+            let sourceConnection = try open(sourceURL, .readOnly, logger)
+            defer { sourceConnection.close() }
+            let targetConnection = try open(targetURL, .readWrite, logger)
+            defer { targetConnection.close() }
+            let loader = TableLoader(source: sourceConnection, target: targetConnection, options: options,
+                                     logger: logger, usage: usage)
+            results = TableRun.ordered(configs).map { config in
+                let result = loader.load(config)
+                progress.finished(result)
+                if printsJSON, let line = try? JSONLine.encode(result) { print(line) }
+                return result
+            }
         }
+        let summary = RunSummary(results, wallSeconds: Date().timeIntervalSince(started))
+        FileHandle.standardError.write(Data((summary.text + "\n").utf8))
+        if json { print(try JSONLine.encode(summary.json)) }
         do {
-            try loader.usage.save(to: methodUsage)
+            try usage.save(to: methodUsage)
         } catch {
             logger.warning("could not write \(methodUsage): \(error)")
         }
-        if failed { throw ExitCode.failure }
+        if let signal = stops.received { throw ExitCode(128 + signal) }
+        if summary.failed > 0 { throw ExitCode.failure }
     }
 
-    /// More connections to the same database, for parallel workers; none for a private in-memory database.
+    private func open(_ url: DatabaseURL, _ mode: AccessMode, _ logger: Logger) throws -> any Connection {
+        do {
+            return try openConnection(url, mode: mode)
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// More connections to the same database, for jobs and parallel workers; none for a private in-memory
+    /// database.
     static func factory(_ url: DatabaseURL, _ mode: AccessMode) -> ConnectionFactory? {
         if url == .sqlite(path: DatabaseURL.sqliteMemoryPath) { return nil }
         return { try openConnection(url, mode: mode) }
     }
 
-    /// The configs of the tables to load: from tables.yml (filtered by --tables), or defaults per --tables name.
+    /// The configs of the tables to load: from tables.yml (selected by --tables and --exclude), or defaults per
+    /// --tables name.
     private func tableConfigs(logger: Logger) throws -> [TableConfig] {
-        guard let config else { return tables.map(TableConfig.init(name:)) }
+        let excluded = TableSelection.names(excludeArguments)
+        guard let config else {
+            return tables.filter { !TableSelection.matches($0, any: excluded) }.map(TableConfig.init(name:))
+        }
         let file: TablesFile
         do {
             file = try TablesFile.load(path: config)
@@ -138,11 +195,133 @@ struct ETLRun: ParsableCommand {
             throw ValidationError("\(error)")
         }
         for warning in file.warnings { logger.warning("\(warning)") }
-        if tables.isEmpty { return file.tables }
-        return try tables.map { name in
-            guard let table = file[name] else { throw ValidationError("--tables: '\(name)' is not in \(config)") }
-            return table
+        var selected = file.tables
+        if !tables.isEmpty {
+            for name in tables where !file.tables.contains(where: { TableSelection.matches($0.name, name) }) {
+                throw ValidationError("--tables: '\(name)' matches no table of \(config)")
+            }
+            selected = selected.filter { TableSelection.matches($0.name, any: tables) }
         }
+        selected = selected.filter { !TableSelection.matches($0.name, any: excluded) }
+        guard !selected.isEmpty else { throw ValidationError("--exclude leaves no table to load") }
+        return selected
+    }
+}
+
+/// Table names and shell patterns from repeated, comma-separated options.
+enum TableSelection {
+    static func names(_ arguments: [String]) -> [String] {
+        arguments.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .filter { !$0.isEmpty }
+    }
+
+    static func isPattern(_ text: String) -> Bool { text.contains { "*?[".contains($0) } }
+
+    static func matches(_ name: String, _ pattern: String) -> Bool {
+        fnmatch(pattern, name, 0) == 0
+    }
+
+    static func matches(_ name: String, any patterns: [String]) -> Bool {
+        patterns.contains { matches(name, $0) }
+    }
+}
+
+/// The live line on a terminal: tables done of all, and rows per second so far. Nothing when not a terminal.
+final class Progress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let total: Int
+    private let enabled: Bool
+    private let started = Date()
+    private var done = 0
+    private var rows = 0
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func finished(_ result: LoadResult) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        done += 1
+        rows += result.rows_read
+        let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)
+        let line = "[\(done)/\(total)] last: \(result.table)\(result.succeeded ? "" : " FAILED"), \(Int(rate)) rows/s"
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)\n".utf8))
+    }
+}
+
+/// SIGINT and SIGTERM stop the run between batches: the open transaction rolls back, the table is marked failed
+/// with the reason, locks are released, and the exit status is 128 + the signal. A second signal exits at once.
+final class StopSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Int32?
+    private var sources: [any DispatchSourceSignal] = []
+
+    var received: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return first
+    }
+
+    static func install() -> StopSignals {
+        let stops = StopSignals()
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stops.receive(signalNumber) }
+            source.resume()
+            stops.sources.append(source)
+        }
+        return stops
+    }
+
+    private func receive(_ signalNumber: Int32) {
+        lock.lock()
+        let again = first != nil
+        if !again { first = signalNumber }
+        lock.unlock()
+        if again { _exit(128 + signalNumber) }
+        FileHandle.standardError.write(Data("etl-run: stopping after the current batch (again to stop at once)\n".utf8))
+        LoadCancellation.request(reason: signalNumber == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
+    }
+}
+
+/// `etl-run status`: what the target's tracking tables say, without loading anything.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what etl_load_status and etl_rejected_rows say per table (exit 1 when a last run failed).")
+
+    @Option(help: "The database loaded into.") var target: String
+    @Option(help: "PostgreSQL schema of the target tables.") var targetSchema = "raw"
+    @Option(name: .customLong("tables"), parsing: .singleValue, help: "Only these tables (comma lists, patterns).")
+    var tableArguments: [String] = []
+    @Flag(help: "One JSON object per table on stdout.") var json = false
+
+    func validate() throws {
+        do { _ = try DatabaseURL(target) } catch { throw ValidationError("--target: \(error)") }
+    }
+
+    func run() throws {
+        let db: any Connection
+        do {
+            db = try openConnection(try DatabaseURL(target), mode: .readOnly)
+        } catch {
+            FileHandle.standardError.write(Data("etl-run status: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        defer { db.close() }
+        let wanted = TableSelection.names(tableArguments)
+        let statuses = try TableStatus.read(from: db, schema: targetSchema).filter {
+            wanted.isEmpty || TableSelection.matches($0.table, any: wanted)
+        }
+        if json {
+            for status in statuses { print(try JSONLine.encode(status)) }
+        } else {
+            print(TableStatus.render(statuses))
+        }
+        if statuses.contains(where: { $0.load_status == LoadStatus.failed.rawValue }) { throw ExitCode.failure }
     }
 }
 

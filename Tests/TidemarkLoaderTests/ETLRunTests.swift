@@ -20,10 +20,11 @@ import TidemarkTestSupport
         return try ProcessRunner.run(binary, arguments + ["--method-usage", scratch + "/logs/method_usage.json"])
     }
 
+    /// The per-table JSON lines of `--json` (the closing summary object left out).
     func jsonLines(_ text: String) throws -> [[String: Any]] {
         try text.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-        }
+        }.filter { $0["summary"] == nil }
     }
 
     @Test(arguments: TestDatabases.engines)

@@ -19,6 +19,10 @@ public struct LoadOptions: Sendable {
     public var runID: String
     /// Shifts the wall clock `_loaded_at` records (the simulator's clock-skew step); cursors never read it.
     public var clockSkewSeconds = 0
+    /// How long a load waits for another run to finish with the same table (`--lock-timeout`).
+    public var lockWaitSeconds = 600.0
+    /// Skip a table another run holds instead of waiting (`--skip-locked`).
+    public var skipLocked = false
     /// Bisection and repair settings of the `reconcile` policy.
     public var reconcile = ReconcileSettings()
 

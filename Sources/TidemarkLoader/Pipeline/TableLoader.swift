@@ -26,6 +26,8 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var cursor_after: String
     public var error: String?
     public var warnings: [String]
+    /// Why the table was not loaded although nothing failed (another run holds it and `--skip-locked` was given).
+    public var skipped: String?
 
     public var succeeded: Bool { error == nil }
 
@@ -33,7 +35,7 @@ public struct LoadResult: Sendable, Codable, Equatable {
     // contract, and consumers should find every field.
     private enum CodingKeys: String, CodingKey {
         case table, strategy, policy, rows_loaded, fallback, fallback_reason, rows_repaired, rows_deleted, verified,
-            duration_s, rows_read, rows_rejected, full_load, cursor_before, cursor_after, error, warnings
+            duration_s, rows_read, rows_rejected, full_load, cursor_before, cursor_after, error, warnings, skipped
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -55,6 +57,7 @@ public struct LoadResult: Sendable, Codable, Equatable {
         try c.encode(cursor_after, forKey: .cursor_after)
         try c.encode(error, forKey: .error)
         try c.encode(warnings, forKey: .warnings)
+        try c.encode(skipped, forKey: .skipped)
     }
 }
 
@@ -84,6 +87,13 @@ public final class TableLoader {
         LoadStatusTable(connection: target, schema: options.targetSchema)
     }
 
+    /// Creates the target schema and the tracking tables when missing.
+    static func prepareTracking(on target: any Connection, schema: String) throws {
+        var tracking = LoadStatusTable(connection: target, schema: schema)
+        try tracking.ensureExists()
+        try RejectedRowsTable(connection: target, schema: tracking.table.schema).ensureExists()
+    }
+
     /// The plan for a table, without writing anything (`--dry-run`).
     public func plan(_ config: TableConfig) throws -> TablePlan {
         let tracking = try trackingTable.connection.tableExists(trackingTable.table) ? trackingTable.read(config.name) : nil
@@ -94,20 +104,32 @@ public final class TableLoader {
     /// is still the last one committed with data (FM-11).
     public func load(_ config: TableConfig) -> LoadResult {
         let started = DispatchTime.now().uptimeNanoseconds
-        var result = LoadResult(
-            table: config.name, strategy: "", policy: "", rows_loaded: 0, fallback: .none, fallback_reason: nil,
-            rows_repaired: 0, rows_deleted: 0, verified: false, duration_s: 0, rows_read: 0, rows_rejected: 0, full_load: false,
-            cursor_before: "none", cursor_after: "none", error: nil, warnings: [])
+        var result = LoadResult.nothingYet(config.name)
         var checkpointer: Checkpointer?
+        var fence: Int64?
         do {
+            // One loader per table: the lock is held for the whole load, failure included.
+            let lockName = target.dialect.table(config.name, schema: options.targetSchema).description
+            guard let lock = try target.dialect.lock(lockName, on: target, waitSeconds: options.lockWaitSeconds) else {
+                let holder = "another run is loading \(config.name) into this target"
+                if options.skipLocked {
+                    result.skipped = holder
+                    logger.warning("Skipping \(config.name): \(holder)")
+                    return result
+                }
+                throw LoadError(table: config.name, "\(holder); waited \(options.lockWaitSeconds) s (--lock-timeout)")
+            }
+            defer { lock.release() }
+            try LoadCancellation.check()
             try usage.measure("TableLoader.load") {
-                try loadTable(config, into: &result, checkpointer: &checkpointer)
+                try loadTable(config, into: &result, checkpointer: &checkpointer, fence: &fence)
             }
         } catch {
             result.error = String(describing: error)
             logger.error("Failed to load \(config.name): \(error)")
             do {
-                try Checkpointer.recordFailure(config.name, error: error, in: trackingTable, at: clock())
+                try Checkpointer.recordFailure(config.name, error: error, in: trackingTable, runID: options.runID,
+                                               fence: fence, at: clock())
             } catch {
                 logger.error("Could not record the failure of \(config.name) in etl_load_status: \(error)")
             }
@@ -126,10 +148,13 @@ public final class TableLoader {
     }
 
     /// config → plan → schema changes → read, write, checkpoint → verify and repair → result.
-    private func loadTable(_ config: TableConfig, into result: inout LoadResult, checkpointer: inout Checkpointer?) throws {
+    private func loadTable(_ config: TableConfig, into result: inout LoadResult, checkpointer: inout Checkpointer?,
+                           fence: inout Int64?) throws {
         var tracking = trackingTable
         try tracking.ensureExists()
         let stored = try tracking.read(config.name)
+        // Read under the table's lock: this run's fence is above every earlier run's.
+        fence = (stored?.fence ?? 0) + 1
         let plan = try usage.measure("Pipeline.plan") {
             try Planner(source: source, target: target, options: options).plan(config, tracking: stored)
         }
@@ -146,7 +171,8 @@ public final class TableLoader {
             reader: SourceReader(plan: plan, source: source, factory: sourceFactory, usage: usage,
                                  readsAhead: source.sessionID != target.sessionID),
             writer: BatchWriter(plan: plan, target: target, factory: targetFactory, clock: clock),
-            checkpointer: Checkpointer(plan: plan, tracking: tracking, stored: stored, usage: usage, clock: clock),
+            checkpointer: Checkpointer(plan: plan, tracking: tracking, stored: stored, runID: options.runID,
+                                       fence: fence!, usage: usage, clock: clock),
             options: options, logger: logger, usage: usage)
         checkpointer = load.checkpointer
         try load.writer.rejections.ensureExists()

@@ -20,13 +20,17 @@ final class Checkpointer {
 
     var target: any Connection { tracking.connection }
 
-    init(plan: TablePlan, tracking: LoadStatusTable, stored: TrackingRow?, usage: MethodUsage,
-         clock: @escaping @Sendable () -> LocalTimestamp) {
+    /// `fence` is this run's: taken with the table's lock (see ``TrackingRow/fence``).
+    init(plan: TablePlan, tracking: LoadStatusTable, stored: TrackingRow?, runID: String, fence: Int64,
+         usage: MethodUsage, clock: @escaping @Sendable () -> LocalTimestamp) {
         self.plan = plan
         self.tracking = tracking
         self.usage = usage
         self.clock = clock
-        self.trackingRow = stored ?? TrackingRow(tableName: plan.table, rowsLoaded: 0)
+        var row = stored ?? TrackingRow(tableName: plan.table, rowsLoaded: 0)
+        row.runID = runID
+        row.fence = fence
+        self.trackingRow = row
         self.cursor = plan.storedCursor
     }
 
@@ -39,6 +43,7 @@ final class Checkpointer {
     /// Writes a batch with `writer` and checkpoints the cursor over it, in one target transaction.
     func commit(_ rows: [Row], with writer: BatchWriter, mode: BatchWriter.Mode) throws {
         guard !rows.isEmpty else { return }
+        try LoadCancellation.check()
         var next = cursor
         let keyIndex = plan.keyIndex, timestampIndex = plan.timestampIndex
         for row in rows { next.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] }) }
@@ -74,20 +79,23 @@ final class Checkpointer {
     func finish() throws {
         var row = trackingRow(cursor: cursor, rows: rowsWritten, status: .success)
         row.lastError = nil
+        row.lastSuccessAt = row.loadedAt
         try target.transaction { try tracking.write(row) }
         trackingRow = row
     }
 
     /// Marks a table's load failed, keeping the committed cursor: the tracking row as the database holds it,
-    /// not as this process last saw it.
-    static func recordFailure(_ table: String, error: any Error, in tracking: LoadStatusTable,
-                              at time: LocalTimestamp) throws {
+    /// not as this process last saw it. With this run's `fence`, a newer run's row is left alone.
+    static func recordFailure(_ table: String, error: any Error, in tracking: LoadStatusTable, runID: String,
+                              fence: Int64?, at time: LocalTimestamp) throws {
         var tracking = tracking
         try tracking.ensureExists()
         var row = try tracking.read(table) ?? TrackingRow(tableName: table, rowsLoaded: 0)
         row.loadStatus = LoadStatus.failed.rawValue
         row.lastError = String(String(describing: error).prefix(2000))
         row.loadedAt = time
+        row.runID = runID
+        if let fence { row.fence = fence }
         try tracking.connection.transaction { try tracking.write(row) }
     }
 

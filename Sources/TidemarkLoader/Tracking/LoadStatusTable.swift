@@ -19,6 +19,13 @@ public struct TrackingRow: Sendable, Equatable {
     public var timestampColumnName: String?
     public var lastTimestampKey: String?
     public var lastError: String?
+    /// The run that last wrote the row (`--json`'s run id, in `method_usage.json` too).
+    public var runID: String?
+    /// Grows by one with every run that takes the table: a write carrying a smaller fence than the row's is
+    /// refused, so a run that lost its lock can never overwrite a newer run's cursor.
+    public var fence: Int64?
+    /// When the table last finished a load with success (wall clock, like `_loaded_at`).
+    public var lastSuccessAt: LocalTimestamp?
 }
 
 /// The columns of `etl_load_status` Tidemark creates, for code outside the loader that names them (a scenario's
@@ -54,6 +61,9 @@ struct LoadStatusTable {
         ColumnDefinition("timestamp_column_name", .varchar(length: 255)),
         ColumnDefinition("last_timestamp_key", .text),
         ColumnDefinition("last_error", .text),
+        ColumnDefinition("run_id", .varchar(length: 64)),
+        ColumnDefinition("fence", .bigint),
+        ColumnDefinition("last_success_at", .timestamp),
     ]
 
     /// Creates the table, or completes one that exists: the original pipeline's own table (an `id` key, a unique
@@ -89,17 +99,24 @@ struct LoadStatusTable {
             default: return nil
             }
         }
-        var loadedAt: LocalTimestamp?
-        if case .timestamp(let t)? = row["_loaded_at"] { loadedAt = t }
+        func timestamp(_ name: String) -> LocalTimestamp? {
+            switch row[name] {
+            case .timestamp(let t)?: return t
+            case .text(let text)?: return LocalTimestamp(text)
+            default: return nil
+            }
+        }
         return TrackingRow(
             tableName: tableName, lastPrimaryValue: text("last_primary_value"),
             primaryColumnName: text("primary_column_name"), lastTimestampValue: text("last_timestamp_value"),
-            rowsLoaded: row["rows_loaded"]?.int64 ?? 0, loadStatus: text("load_status"), loadedAt: loadedAt,
+            rowsLoaded: row["rows_loaded"]?.int64 ?? 0, loadStatus: text("load_status"), loadedAt: timestamp("_loaded_at"),
             timestampColumnName: text("timestamp_column_name"), lastTimestampKey: text("last_timestamp_key"),
-            lastError: text("last_error"))
+            lastError: text("last_error"), runID: text("run_id"), fence: row["fence"]?.int64,
+            lastSuccessAt: timestamp("last_success_at"))
     }
 
-    /// Writes the whole row (insert or update).
+    /// Writes the whole row (insert or update) unless the stored row carries a larger fence: then a newer run
+    /// owns the table and this write is refused.
     func write(_ row: TrackingRow) throws {
         let values: [Value] = [
             .text(row.tableName), row.lastPrimaryValue.map(Value.text) ?? .null,
@@ -107,14 +124,22 @@ struct LoadStatusTable {
             .integer(row.rowsLoaded), row.loadStatus.map(Value.text) ?? .null,
             row.loadedAt.map(Value.timestamp) ?? .null, row.timestampColumnName.map(Value.text) ?? .null,
             row.lastTimestampKey.map(Value.text) ?? .null, row.lastError.map(Value.text) ?? .null,
+            row.runID.map(Value.text) ?? .null, row.fence.map(Value.integer) ?? .null,
+            row.lastSuccessAt.map(Value.timestamp) ?? .null,
         ] + loadedAtAliases.map { _ in row.loadedAt.map(Value.timestamp) ?? .null }
         let names = Self.contractColumns.map(\.name) + loadedAtAliases
         let placeholders = (1...names.count).map(connection.engine.placeholder).joined(separator: ", ")
         let updates = names.dropFirst().map { "\(quoteIdentifier($0)) = excluded.\(quoteIdentifier($0))" }
-        try connection.execute(
+        let stored = quoteIdentifier(table.name) + "." + quoteIdentifier("fence")
+        let written = try connection.execute(
             "INSERT INTO \(table.quoted) (\(quoteIdentifiers(names))) VALUES (\(placeholders)) "
-                + "ON CONFLICT (\(quoteIdentifier("table_name"))) DO UPDATE SET " + updates.joined(separator: ", "),
+                + "ON CONFLICT (\(quoteIdentifier("table_name"))) DO UPDATE SET " + updates.joined(separator: ", ")
+                + " WHERE \(stored) IS NULL OR \(stored) <= excluded.\(quoteIdentifier("fence"))",
             values)
+        guard written > 0 else {
+            throw LoadError(table: row.tableName, "a newer run has taken over this table (its fence is above "
+                + "\(row.fence ?? 0)); this run stops without writing")
+        }
     }
 
     /// The wall clock, for `_loaded_at` only: informational, never a cursor.
