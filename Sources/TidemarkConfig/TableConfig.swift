@@ -61,6 +61,13 @@ public enum VerifyMode: String, Sendable, Equatable, CaseIterable {
     case off
 }
 
+/// What rejected rows make of a run (dbt-style severity): `error` (the default) fails the table's run, exit 1,
+/// while any row is rejected; `warn` only warns. Either way `verified` is false while rows are rejected.
+public enum RejectSeverity: String, Sendable, Equatable, CaseIterable {
+    case error
+    case warn
+}
+
 /// A dbt-style child-to-parent link; `filter` exempts child rows such as Open Dental's `0` meaning "none".
 public struct Relationship: Sendable, Equatable {
     public var column: String
@@ -96,6 +103,7 @@ public struct TableConfig: Sendable, Equatable {
     public var lookbackSeconds: Int?
     public var syncProfile: SyncProfile?
     public var verify: VerifyMode?
+    public var onReject: RejectSeverity?
     public var relationships: [Relationship]
 
     /// A table with nothing configured, as if it were named only on the command line.
@@ -114,6 +122,7 @@ public struct TableConfig: Sendable, Equatable {
         self.lookbackSeconds = nil
         self.syncProfile = nil
         self.verify = nil
+        self.onReject = nil
         self.relationships = []
     }
 
@@ -135,6 +144,7 @@ public struct TableConfig: Sendable, Equatable {
         merged.lookbackSeconds = override.lookbackSeconds ?? lookbackSeconds
         merged.syncProfile = override.syncProfile ?? syncProfile
         merged.verify = override.verify ?? verify
+        merged.onReject = override.onReject ?? onReject
         if !override.relationships.isEmpty { merged.relationships = override.relationships }
         return merged
     }

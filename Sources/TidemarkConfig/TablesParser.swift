@@ -189,6 +189,8 @@ struct TablesParser {
             config.syncProfile = try reader.choice(value, of: SyncProfile.self)
         case "verify":
             config.verify = try reader.choice(value, of: VerifyMode.self)
+        case "on_reject":
+            config.onReject = try reader.choice(value, of: RejectSeverity.self)
         case "relationships":
             config.relationships = try reader.relationships(value)
         case _ where Self.ignoredSeedFields.contains(field):

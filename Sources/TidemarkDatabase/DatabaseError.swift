@@ -53,6 +53,13 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
+    /// The code and the server's message (and detail), without the SQL: what a rejected row records.
+    public var reason: String {
+        var text = (sqlState.map { "\(code) (SQLSTATE \($0))" } ?? code) + ": " + message
+        if let detail, !detail.isEmpty { text += " (\(detail))" }
+        return text
+    }
+
     /// A unique or primary-key constraint was violated (SQLSTATE 23505, SQLITE_CONSTRAINT_PRIMARYKEY/UNIQUE,
     /// MySQL ER_DUP_ENTRY).
     public var isUniqueViolation: Bool {
@@ -60,6 +67,20 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
         case .postgres: return code == "23505"
         case .sqlite: return code == "1555" || code == "2067"
         case .mysql: return code == "1062"
+        }
+    }
+
+    /// The engine refused a value rather than the statement: a number out of range, text too long, an invalid
+    /// date or encoding, a violated constraint (PostgreSQL SQLSTATE classes 22 and 23; SQLite's constraint, type
+    /// mismatch and too-big results). Another row of the same batch may well be accepted.
+    public var isDataError: Bool {
+        switch engine {
+        case .postgres, .mysql:
+            let state = sqlState ?? code
+            return state.hasPrefix("22") || state.hasPrefix("23")
+        case .sqlite:
+            guard let extended = Int(code) else { return false }
+            return [18, 19, 20].contains(extended & 0xff)
         }
     }
 

@@ -13,6 +13,11 @@ public protocol SQLDialect: Sendable {
     /// Whether tables live in schemas. Without them (SQLite) a table is always unqualified.
     var hasSchemas: Bool { get }
 
+    /// The logical type of a column declared `declared` in this engine (its spelling as introspection reports
+    /// it): the engine's own names and storage rules first, then standard SQL, and a ``ColumnType/foreign(name:engine:)``
+    /// for anything else, so a column never blocks its table.
+    func columnType(declared: String) -> ColumnType
+
     /// The column's type in a CREATE TABLE or ADD COLUMN.
     func ddl(_ type: ColumnType) -> String
 
@@ -28,12 +33,13 @@ public protocol SQLDialect: Sendable {
     func createIndex(_ name: String, on table: TableName, columns: [String]) -> String
 
     /// `INSERT … <rows> ON CONFLICT (key) DO UPDATE … WHERE <some column changed>`: `rows` is a VALUES list or
-    /// a SELECT. Unchanged rows are left alone, so the count it returns is rows inserted or changed.
-    func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String
+    /// a SELECT. Unchanged rows are left alone, so the count it returns is rows inserted or changed; "changed"
+    /// is judged by each column's type as a checksum sees it (`1.5` → `1.50` is a change).
+    func upsert(into table: TableName, columns: [ColumnDefinition], key: [String], rows: String) -> String
 
     /// A writer that upserts batches of rows into one table by this engine's fastest route.
-    func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
-                      types: [ColumnType?]) -> any RowUpserter
+    func makeUpserter(on connection: any Connection, table: TableName, columns: [ColumnDefinition],
+                      key: [String]) -> any RowUpserter
 
     /// Takes the lock named `name` for this process, shared by every process that loads into the same
     /// database: nil when another holder has it and `waitSeconds` passed. The lock is released by
@@ -108,7 +114,7 @@ public protocol RowUpserter: AnyObject {
 
 extension SQLDialect {
     /// The spelling standard SQL gives a type, where every engine accepts it; nil for the types each dialect
-    /// spells its own way (numeric, double, timestamp, bytes).
+    /// spells its own way.
     public func standardDDL(_ type: ColumnType) -> String? {
         switch type {
         case .bigint: return "BIGINT"
@@ -117,8 +123,10 @@ extension SQLDialect {
         case .boolean: return "BOOLEAN"
         case .text: return "TEXT"
         case .varchar(let n): return "VARCHAR(\(n))"
+        case .character(let n): return "CHAR(\(n))"
         case .date: return "DATE"
-        case .numeric, .double, .timestamp, .bytes: return nil
+        case .real: return "REAL"
+        default: return nil
         }
     }
 
@@ -128,14 +136,18 @@ extension SQLDialect {
     }
 
     /// The upsert statement both dialects write, with their spellings of the pieces that differ: how the
-    /// INSERT names its table, how the change predicate names the existing row, and "is distinct from".
-    public func upsertStatement(into table: TableName, columns: [String], key: [String], rows: String,
-                                tableClause: String, existingRow: String, distinct: String) -> String {
-        let insert = "INSERT INTO \(tableClause) (\(quoteIdentifiers(columns))) \(rows) "
-        let nonKey = columns.filter { !key.contains($0) }
+    /// INSERT names its table, how the change predicate names the existing row, and how it tells that a column's
+    /// existing value (first argument) differs from the incoming one (second) for the column's type.
+    public func upsertStatement(into table: TableName, columns: [ColumnDefinition], key: [String], rows: String,
+                                tableClause: String, existingRow: String,
+                                differs: (ColumnType, String, String) -> String) -> String {
+        let insert = "INSERT INTO \(tableClause) (\(quoteIdentifiers(columns.map(\.name)))) \(rows) "
+        let nonKey = columns.filter { !key.contains($0.name) }
         guard !nonKey.isEmpty else { return insert + "ON CONFLICT (\(quoteIdentifiers(key))) DO NOTHING" }
-        let sets = nonKey.map { "\(quoteIdentifier($0)) = excluded.\(quoteIdentifier($0))" }
-        let changed = nonKey.map { "\(existingRow).\(quoteIdentifier($0)) \(distinct) excluded.\(quoteIdentifier($0))" }
+        let sets = nonKey.map { "\(quoteIdentifier($0.name)) = excluded.\(quoteIdentifier($0.name))" }
+        let changed = nonKey.map {
+            differs($0.type, "\(existingRow).\(quoteIdentifier($0.name))", "excluded.\(quoteIdentifier($0.name))")
+        }
         return insert + "ON CONFLICT (\(quoteIdentifiers(key))) DO UPDATE SET " + sets.joined(separator: ", ")
             + " WHERE " + changed.joined(separator: " OR ")
     }
@@ -146,11 +158,11 @@ extension SQLDialect {
 public final class ValuesUpserter: RowUpserter {
     private let connection: any Connection
     private let table: TableName
-    private let columns: [String]
+    private let columns: [ColumnDefinition]
     private let key: [String]
     private var prepared: [Int: any PreparedStatement] = [:]
 
-    public init(connection: any Connection, table: TableName, columns: [String], key: [String]) {
+    public init(connection: any Connection, table: TableName, columns: [ColumnDefinition], key: [String]) {
         self.connection = connection
         self.table = table
         self.columns = columns

@@ -136,6 +136,52 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
         self.init(String(value))!
     }
 
+    init(isNegative: Bool, digits: String, scale: Int) {
+        let trimmed = digits.drop { $0 == "0" }
+        self.digits = trimmed.isEmpty ? "0" : String(trimmed)
+        self.scale = scale
+        self.isNegative = isNegative && !trimmed.isEmpty
+    }
+
+    /// Also reads an exponent: `1.5e-7`, `2E10`.
+    public init?(scientific text: String) {
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) else {
+            self.init(text)
+            return
+        }
+        guard let mantissa = ExactDecimal(String(text[..<e])), let exponent = Int(text[text.index(after: e)...]),
+            abs(exponent) <= 1000
+        else { return nil }
+        if exponent >= 0 {
+            let shift = min(exponent, mantissa.scale)
+            self.init(isNegative: mantissa.isNegative,
+                      digits: mantissa.digits + String(repeating: "0", count: exponent - shift),
+                      scale: mantissa.scale - shift)
+        } else {
+            self.init(isNegative: mantissa.isNegative, digits: mantissa.digits, scale: mantissa.scale - exponent)
+        }
+    }
+
+    /// The shortest decimal that reads back as `value` (finite): what the double "is" to the people who stored
+    /// it, e.g. `12.5` for the REAL SQLite keeps for `12.50`.
+    public init(shortest value: Double) {
+        self = ExactDecimal(scientific: String(value)) ?? ExactDecimal(0)
+    }
+
+    /// The same number with `scale` digits after the point, or nil when that would drop a non-zero digit.
+    public func scaledExactly(to scale: Int) -> ExactDecimal? {
+        if scale >= self.scale {
+            return ExactDecimal(isNegative: isNegative, digits: digits + String(repeating: "0", count: scale - self.scale),
+                                scale: scale)
+        }
+        let dropped = self.scale - scale
+        guard digits == "0" || (digits.count >= dropped && digits.suffix(dropped).allSatisfy { $0 == "0" }) else {
+            return nil
+        }
+        return ExactDecimal(isNegative: isNegative, digits: digits == "0" ? "0" : String(digits.dropLast(dropped)),
+                            scale: scale)
+    }
+
     public var description: String {
         var body = digits
         if scale > 0 {
@@ -246,7 +292,9 @@ public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     /// Open Dental's "no date" (MySQL's zero date as it arrives in analytics). Never advances a cursor.
     public static let zeroDate = LocalTimestamp(year: 1, month: 1, day: 1)
 
-    /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.f…]` (one to six fraction digits) or a bare date.
+    /// Parses `YYYY-MM-DD[ T]HH:MM[:SS[.f…]]` or a bare date, optionally followed by `Z` or an offset (`+02`,
+    /// `+02:00`, `-0530`), which is applied: the result is then the instant in UTC. Fractions longer than six
+    /// digits are read when the extra digits are zeros; a finer value does not parse (it would be rounded).
     public init?(_ text: String) {
         var text = text
         guard let timestamp = text.withUTF8(Self.parse) else { return nil }
@@ -262,20 +310,56 @@ public struct LocalTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         let b = UnsafeBufferPointer(rebasing: all[start..<end])
         guard let date = LocalDate.parse(b, at: 0) else { return nil }
         if b.count == 10 { return LocalTimestamp(date: date) }
-        guard b.count >= 19, b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T"),
-            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-            let h = digits(b, 11, 2), let mi = digits(b, 14, 2), let sec = digits(b, 17, 2),
-            (0...23).contains(h), (0...59).contains(mi), (0...60).contains(sec)
+        guard b.count >= 16, b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T"), b[13] == UInt8(ascii: ":"),
+            let h = digits(b, 11, 2), let mi = digits(b, 14, 2), (0...23).contains(h), (0...59).contains(mi)
         else { return nil }
+        var i = 16
+        var sec = 0
         var micros = 0
-        if b.count > 19 {
-            let fractionDigits = b.count - 20
-            guard b[19] == UInt8(ascii: "."), (1...6).contains(fractionDigits),
-                let f = digits(b, 20, fractionDigits)
-            else { return nil }
-            micros = f * pow10(6 - fractionDigits)
+        if i < b.count, b[i] == UInt8(ascii: ":") {
+            guard b.count >= 19, let s = digits(b, 17, 2), (0...59).contains(s) else { return nil }
+            sec = s
+            i = 19
+            if i < b.count, b[i] == UInt8(ascii: ".") {
+                i += 1
+                var count = 0
+                while i < b.count, (48...57).contains(b[i]) {
+                    if count < 6 {
+                        micros = micros * 10 + Int(b[i] - 48)
+                    } else if b[i] != UInt8(ascii: "0") {
+                        return nil
+                    }
+                    count += 1
+                    i += 1
+                }
+                guard count > 0 else { return nil }
+                for _ in count..<max(count, 6) { micros *= 10 }
+            }
         }
-        return LocalTimestamp(date: date, hour: h, minute: mi, second: sec, microsecond: micros)
+        let local = LocalTimestamp(date: date, hour: h, minute: mi, second: sec, microsecond: micros)
+        if i < b.count, b[i] == UInt8(ascii: " ") { i += 1 }
+        if i == b.count { return local }
+        guard let offset = offsetMinutes(b, from: i) else { return nil }
+        return offset == 0 ? local
+            : LocalTimestamp(microsecondsSinceEpoch: local.microsecondsSinceEpoch - Int64(offset) * 60_000_000)
+    }
+
+    /// `Z`, `±HH`, `±HHMM` or `±HH:MM` from `i` to the end, in minutes east of UTC.
+    private static func offsetMinutes(_ b: UnsafeBufferPointer<UInt8>, from i: Int) -> Int? {
+        let rest = b.count - i
+        if rest == 1, b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") { return 0 }
+        guard rest >= 3, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), let hours = digits(b, i + 1, 2),
+            hours <= 15
+        else { return nil }
+        var minutes = 0
+        switch rest {
+        case 3: break
+        case 5: guard let m = digits(b, i + 3, 2) else { return nil }; minutes = m
+        case 6: guard b[i + 3] == UInt8(ascii: ":"), let m = digits(b, i + 4, 2) else { return nil }; minutes = m
+        default: return nil
+        }
+        guard minutes < 60 else { return nil }
+        return (hours * 60 + minutes) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
     }
 
     public var description: String {

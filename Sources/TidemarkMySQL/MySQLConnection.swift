@@ -179,7 +179,7 @@ public final class MySQLConnection: Connection {
             """, [table.schema.map(Value.text) ?? .null, .text(table.name)]).map { row in
             let declared = row[1].string ?? ""
             return ColumnInfo(name: row[0].string ?? "", declaredType: declared,
-                              type: ColumnType(declaredType: declared, engine: .mysql), isNullable: row[2] == "YES")
+                              type: dialect.columnType(declared: declared), isNullable: row[2] == "YES")
         }
     }
 

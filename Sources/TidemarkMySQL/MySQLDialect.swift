@@ -13,16 +13,42 @@ public struct MySQLDialect: SQLDialect {
     public var engine: Engine { .mysql }
     public var hasSchemas: Bool { false }
 
+    /// `column_type` as information_schema spells it. `tinyint(1)` (what BOOLEAN creates) is a boolean; an
+    /// unsigned integer takes the next wider type, `bigint unsigned` a numeric(20,0); `char(n)` is a varchar,
+    /// since MySQL strips its padding; ENUM and SET are their labels' text, YEAR a smallint.
+    public func columnType(declared: String) -> ColumnType {
+        let d = DeclaredType(declared)
+        switch d.base {
+        case "tinyint" where d.arguments == [1] && !d.isUnsigned: return .boolean
+        case "tinyint": return .smallint
+        case "smallint": return d.isUnsigned ? .integer : .smallint
+        case "mediumint": return .integer
+        case "int", "integer": return d.isUnsigned ? .bigint : .integer
+        case "bigint": return d.isUnsigned ? .numeric(precision: 20, scale: 0) : .bigint
+        case "float": return .real
+        case "real": return .double
+        case "char", "character", "nchar": return d.arguments.first.map { .varchar(length: $0) } ?? .text
+        case "year": return .smallint
+        case "enum", "set": return .text
+        case "bit": return .bytes
+        default: return ColumnType(standard: d) ?? .foreign(name: declared, engine: .mysql)
+        }
+    }
+
     public func ddl(_ type: ColumnType) -> String {
         switch type {
         case .integer: return "INT"
         case .numeric(0, _): return "DECIMAL(65,30)"
         case .numeric(let p, let s): return "DECIMAL(\(p),\(s))"
+        case .real: return "FLOAT"
         case .double: return "DOUBLE"
         // LONGTEXT and LONGBLOB: TEXT and BLOB stop at 64 KB.
-        case .text: return "LONGTEXT"
-        case .timestamp: return "DATETIME(6)"
+        case .text, .foreign: return "LONGTEXT"
+        case .time: return "TIME(6)"
+        case .timestamp, .timestampWithTimeZone: return "DATETIME(6)"
         case .bytes: return "LONGBLOB"
+        case .uuid: return "CHAR(36)"
+        case .json, .jsonb: return "JSON"
         default: return standardDDL(type)!
         }
     }
@@ -52,9 +78,9 @@ public struct MySQLDialect: SQLDialect {
     /// change predicate to write: MySQL leaves a row whose new values equal the old ones untouched and does not
     /// count it. It does count an updated row twice (MySQL's affected rows: 1 inserted, 2 updated, 0
     /// unchanged), so the count is not yet "inserted or changed" — to settle before MySQL is a target.
-    public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
-        let insert = "INSERT INTO \(table.quoted) (\(quoteIdentifiers(columns))) \(rows) ON DUPLICATE KEY UPDATE "
-        let nonKey = columns.filter { !key.contains($0) }
+    public func upsert(into table: TableName, columns: [ColumnDefinition], key: [String], rows: String) -> String {
+        let insert = "INSERT INTO \(table.quoted) (\(quoteIdentifiers(columns.map(\.name)))) \(rows) ON DUPLICATE KEY UPDATE "
+        let nonKey = columns.map(\.name).filter { !key.contains($0) }
         // Without non-key columns, setting the first key column to itself makes a duplicate a no-op.
         let sets = (nonKey.isEmpty ? [key[0]] : nonKey).map {
             "\(quoteIdentifier($0)) = VALUES(\(quoteIdentifier($0)))"
@@ -62,8 +88,8 @@ public struct MySQLDialect: SQLDialect {
         return insert + sets.joined(separator: ", ")
     }
 
-    public func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
-                             types: [ColumnType?]) -> any RowUpserter {
+    public func makeUpserter(on connection: any Connection, table: TableName, columns: [ColumnDefinition],
+                             key: [String]) -> any RowUpserter {
         ValuesUpserter(connection: connection, table: table, columns: columns, key: key)
     }
 
@@ -94,19 +120,19 @@ public struct MySQLDialect: SQLDialect {
     private func fieldText(_ column: ColumnInfo) -> String {
         let c = quoteIdentifier(column.name)
         switch column.type {
-        case .bigint?, .integer?, .smallint?, .numeric?: return "CAST(\(c) AS CHAR)"
-        case .boolean?: return "CASE WHEN \(c) THEN 't' WHEN NOT \(c) THEN 'f' END"  // NULL stays NULL
-        case .double?: return "CAST(\(c) AS CHAR)"
+        case .bigint, .integer, .smallint, .numeric: return "CAST(\(c) AS CHAR)"
+        case .boolean: return "CASE WHEN \(c) THEN 't' WHEN NOT \(c) THEN 'f' END"  // NULL stays NULL
+        case .double, .real: return "CAST(\(c) AS CHAR)"
         // bytea's hex output `\x…`, quoted for its backslash, which is doubled.
-        case .bytes?: return "CONCAT('\"\\\\x', LOWER(HEX(\(c))), '\"')"
-        case .date?: return "IF(\(c) = '0000-00-00', '0001-01-01', DATE_FORMAT(\(c), '%Y-%m-%d'))"
-        case .timestamp?:
+        case .bytes: return "CONCAT('\"\\\\x', LOWER(HEX(\(c))), '\"')"
+        case .date: return "IF(\(c) = '0000-00-00', '0001-01-01', DATE_FORMAT(\(c), '%Y-%m-%d'))"
+        case .timestamp, .timestampWithTimeZone:
             // Quoted for its space; the fraction without trailing zeros, as PostgreSQL prints it.
             let fraction = "IF(MICROSECOND(\(c)) = 0, '', "
                 + "TRIM(TRAILING '0' FROM CONCAT('.', LPAD(MICROSECOND(\(c)), 6, '0'))))"
             return "IF(\(c) = '0000-00-00 00:00:00', '\"0001-01-01 00:00:00\"', "
                 + "CONCAT('\"', DATE_FORMAT(\(c), '%Y-%m-%d %H:%i:%s'), \(fraction), '\"'))"
-        case .text?, .varchar?, nil:
+        case .text, .varchar, .character, .time, .uuid, .json, .jsonb, .foreign:
             let text = "CONVERT(\(c) USING utf8mb4)"
             // NO_BACKSLASH_ESCAPES: '\' is one backslash. The class lists C's white space: \t \n \v \f \r.
             let quoted = "CONCAT('\"', REPLACE(REPLACE(\(text), '\\', '\\\\'), '\"', '\"\"'), '\"')"

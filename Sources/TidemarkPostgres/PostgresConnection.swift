@@ -256,18 +256,22 @@ public final class PostgresConnection: Connection {
 
     public func columns(of table: TableName) throws -> [ColumnInfo] {
         try query("""
-            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
+                   CASE WHEN t.typtype = 'e' THEN 'text'
+                        WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
+                        ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END
             FROM pg_catalog.pg_attribute a
+            JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = COALESCE($1::text, current_schema()) AND c.relname = $2::text
               AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """, [table.schema.map(Value.text) ?? .null, .text(table.name)]).map { row in
-            let declared = row[1].string ?? ""
+            // An enum is its labels' text; a domain is its base type (its constraints are the source's business).
             return ColumnInfo(
-                name: row[0].string ?? "", declaredType: declared,
-                type: ColumnType(declaredType: declared, engine: .postgres), isNullable: row[2] == .boolean(true))
+                name: row[0].string ?? "", declaredType: row[1].string ?? "",
+                type: dialect.columnType(declared: row[3].string ?? ""), isNullable: row[2] == .boolean(true))
         }
     }
 

@@ -8,14 +8,30 @@ public struct PostgresDialect: SQLDialect {
     public var engine: Engine { .postgres }
     public var hasSchemas: Bool { true }
 
+    /// `declared` is `format_type`'s spelling, with domains already resolved to their base type and enums to
+    /// text (see ``PostgresConnection/columns(of:)``). Arrays, intervals, network addresses, money and the
+    /// rest keep their type on a PostgreSQL target and travel as their text output.
+    public func columnType(declared: String) -> ColumnType {
+        let d = DeclaredType(declared)
+        guard !d.isArray, let type = ColumnType(standard: d) else { return .foreign(name: declared, engine: .postgres) }
+        return type
+    }
+
     public func ddl(_ type: ColumnType) -> String {
         switch type {
         // Precision 0 stands for an unconstrained numeric.
         case .numeric(0, _): return "NUMERIC"
         case .numeric(let p, let s): return "NUMERIC(\(p),\(s))"
         case .double: return "DOUBLE PRECISION"
+        case .time: return "TIME WITHOUT TIME ZONE"
         case .timestamp: return "TIMESTAMP(6) WITHOUT TIME ZONE"
+        case .timestampWithTimeZone: return "TIMESTAMP(6) WITH TIME ZONE"
         case .bytes: return "BYTEA"
+        case .uuid: return "UUID"
+        case .json: return "JSON"
+        case .jsonb: return "JSONB"
+        case .foreign(let name, .postgres): return name
+        case .foreign: return "TEXT"
         default: return standardDDL(type)!
         }
     }
@@ -31,29 +47,35 @@ public struct PostgresDialect: SQLDialect {
         "CREATE INDEX IF NOT EXISTS \(quoteIdentifier(name)) ON \(table.quoted) (\(quoteIdentifiers(columns)))"
     }
 
-    public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
+    public func upsert(into table: TableName, columns: [ColumnDefinition], key: [String], rows: String) -> String {
         // An alias lets the change predicate name the existing row whatever schema the table is in.
         let old = quoteIdentifier("tidemark_old")
         return upsertStatement(into: table, columns: columns, key: key, rows: rows,
-                               tableClause: "\(table.quoted) AS \(old)", existingRow: old, distinct: "IS DISTINCT FROM")
-    }
-
-    public func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
-                             types: [ColumnType?]) -> any RowUpserter {
-        let known = types.compactMap { $0 }
-        guard known.count == columns.count, !columns.isEmpty else {
-            return ValuesUpserter(connection: connection, table: table, columns: columns, key: key)
+                               tableClause: "\(table.quoted) AS \(old)", existingRow: old) { type, existing, incoming in
+            switch type {
+            // Compared as checksums see them: a numeric's scale counts (`1.5` is not `1.50`), and json and
+            // foreign types may have no equality operator at all.
+            case .numeric, .json, .foreign: return "\(existing)::text IS DISTINCT FROM \(incoming)::text"
+            default: return "\(existing) IS DISTINCT FROM \(incoming)"
+            }
         }
-        return ArrayUpserter(connection: connection, table: table, columns: columns, key: key,
-                             arrayTypes: known.map { ddl($0) + "[]" })
     }
 
-    /// `ROW(…)::text`; doubles by bit pattern (their text differs between engines), and + 0.0 turns -0.0 into
-    /// 0.0, since SQLite cannot store the sign of zero.
+    public func makeUpserter(on connection: any Connection, table: TableName, columns: [ColumnDefinition],
+                             key: [String]) -> any RowUpserter {
+        guard !columns.isEmpty else { return ValuesUpserter(connection: connection, table: table, columns: columns, key: key) }
+        return ArrayUpserter(connection: connection, table: table, columns: columns, key: key, dialect: self)
+    }
+
+    /// `ROW(…)::text`; doubles and reals by bit pattern (their text differs between engines), and + 0.0 turns
+    /// -0.0 into 0.0, since SQLite cannot store the sign of zero.
     public func canonicalRow(_ columns: [ColumnInfo]) -> String {
         "ROW(" + columns.map { column in
             let c = quoteIdentifier(column.name)
-            return column.type == .double ? "encode(float8send(\(c)::float8 + 0.0::float8), 'hex')" : c
+            switch column.type {
+            case .double, .real: return "encode(float8send(\(c)::float8 + 0.0::float8), 'hex')"
+            default: return c
+            }
         }.joined(separator: ", ") + ")::text"
     }
 
@@ -71,21 +93,35 @@ public struct PostgresDialect: SQLDialect {
     }
 }
 
-/// A batch as one array per column, `INSERT … SELECT * FROM unnest($1::T1[], …)`: as many parameters as
+/// A batch as one array per column, `INSERT … SELECT … FROM unnest($1::T1[], …)`: as many parameters as
 /// columns instead of one per value, parsed by the server's array input in C, and one statement whatever the
-/// batch size — several times faster than a multi-row VALUES list.
+/// batch size — several times faster than a multi-row VALUES list. A column whose type is itself an array (or
+/// any foreign type) travels as `text[]` and is cast per element, since unnest would flatten an array of arrays.
 final class ArrayUpserter: RowUpserter {
     private let connection: any Connection
     private let columnCount: Int
     private let sql: String
     private var statement: (any PreparedStatement)?
 
-    init(connection: any Connection, table: TableName, columns: [String], key: [String], arrayTypes: [String]) {
+    init(connection: any Connection, table: TableName, columns: [ColumnDefinition], key: [String],
+         dialect: PostgresDialect) {
         self.connection = connection
         self.columnCount = columns.count
-        let arrays = arrayTypes.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", ")
-        self.sql = PostgresDialect().upsert(into: table, columns: columns, key: key,
-                                            rows: "SELECT * FROM unnest(\(arrays))")
+        var arrays: [String] = []
+        var selected: [String] = []
+        for (index, column) in columns.enumerated() {
+            let element = "u\(index + 1)"
+            if case .foreign = column.type {
+                arrays.append("$\(index + 1)::text[]")
+                selected.append("\(element)::\(dialect.ddl(column.type))")
+            } else {
+                arrays.append("$\(index + 1)::\(dialect.ddl(column.type))[]")
+                selected.append(element)
+            }
+        }
+        let names = (1...columns.count).map { "u\($0)" }.joined(separator: ", ")
+        self.sql = dialect.upsert(into: table, columns: columns, key: key, rows:
+            "SELECT \(selected.joined(separator: ", ")) FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names))")
     }
 
     func upsert(_ rows: [[Value]]) throws -> Int {

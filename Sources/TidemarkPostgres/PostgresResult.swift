@@ -48,13 +48,14 @@ final class PostgresResult {
 
 /// Decodes one column's text-format values by the column's type OID.
 enum PostgresDecoder {
-    case boolean, integer, double, decimal, date, timestamp, timestampWithZone, bytes, text
+    case boolean, integer, real, double, decimal, date, timestamp, timestampWithZone, bytes, text
 
     init(oid: Oid) {
         switch oid {
         case 16: self = .boolean
         case 20, 21, 23, 26: self = .integer
-        case 700, 701: self = .double
+        case 700: self = .real
+        case 701: self = .double
         case 1700: self = .decimal
         case 1082: self = .date
         case 1114: self = .timestamp
@@ -69,7 +70,9 @@ enum PostgresDecoder {
         switch self {
         case .boolean: return .boolean(text == "t")
         case .integer: return Int64(text).map(Value.integer) ?? .text(text)
-        case .double: return Double(text).map(Value.double) ?? .text(text)
+        // A float4 through Float, so the double is exactly the float the server holds (`0.1` is 0.100000001…).
+        case .real: return PostgresSpelling.float(text).map { .double(Double($0)) } ?? .text(text)
+        case .double: return PostgresSpelling.double(text).map(Value.double) ?? .text(text)
         case .decimal: return ExactDecimal(text).map(Value.decimal) ?? .text(text)
         case .date: return LocalDate(text).map(Value.date) ?? .text(text)
         case .timestamp: return LocalTimestamp(text).map(Value.timestamp) ?? .text(text)

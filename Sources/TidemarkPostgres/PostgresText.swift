@@ -12,7 +12,7 @@ enum PostgresText {
         switch value {
         case .null: break
         case .integer(let v): out.append(contentsOf: String(v).utf8)
-        case .double(let v): out.append(contentsOf: text(v).utf8)
+        case .double(let v): out.append(contentsOf: PostgresSpelling.text(v).utf8)
         case .decimal(let d): out.append(contentsOf: d.description.utf8)
         case .boolean(let b): out.append(b ? UInt8(ascii: "t") : UInt8(ascii: "f"))
         case .date(let d): out.append(contentsOf: d.description.utf8)
@@ -34,13 +34,6 @@ enum PostgresText {
         var out: [UInt8] = []
         append(value, to: &out) { byte, out in out.append(byte) }
         return out
-    }
-
-    /// A double as float8 input reads it back exactly.
-    static func text(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v < 0 ? "-Infinity" : "Infinity" }
-        return String(v)
     }
 
     /// PostgreSQL's array input syntax, `{"v1","v2",NULL,…}`: every element quoted, `"` and `\` escaped.

@@ -150,7 +150,7 @@ public final class SQLiteConnection: Connection {
                 let declared = row[1].string ?? ""
                 return ColumnInfo(
                     name: row[0].string ?? "", declaredType: declared,
-                    type: ColumnType(declaredType: declared, engine: .sqlite),
+                    type: dialect.columnType(declared: declared),
                     isNullable: row[2].int64 == 0 && row[3].int64 == 0)
             }
     }

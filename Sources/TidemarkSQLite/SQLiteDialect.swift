@@ -17,13 +17,45 @@ public struct SQLiteDialect: SQLDialect {
     public var engine: Engine { .sqlite }
     public var hasSchemas: Bool { false }
 
+    /// SQLite types values, not columns, and other tools declare whatever they like: an integer of any
+    /// declared width holds 64 bits, every REAL is 8 bytes, `char(n)` is not padded, and an undeclared or
+    /// unknown type (numeric affinity) can hold anything, so it is read as text. The declaration says what a
+    /// value means; ``ColumnType/convert(_:)`` turns each storage variant into it.
+    public func columnType(declared: String) -> ColumnType {
+        let d = DeclaredType(declared)
+        switch d.base {
+        case "": return .text
+        case "integer", "int", "bigint", "int8", "unsigned big int", "big int", "int4": return .bigint
+        case "tinyint": return .smallint
+        case "real", "double", "double precision", "float", "float4", "float8": return .double
+        case "character", "char", "nchar", "bpchar", "native character", "varying character":
+            return d.arguments.first.map { .varchar(length: $0) } ?? .text
+        case "jsonb": return .json
+        default: break
+        }
+        if let type = ColumnType(standard: d) { return type }
+        // SQLite's affinity rules, in its order.
+        if d.base.contains("int") { return .bigint }
+        if ["char", "clob", "text"].contains(where: d.base.contains) { return .text }
+        if d.base.contains("blob") { return .bytes }
+        if ["real", "floa", "doub"].contains(where: d.base.contains) { return .double }
+        return .text
+    }
+
     public func ddl(_ type: ColumnType) -> String {
         switch type {
         case .numeric(0, _): return "DECIMAL_TEXT"
         case .numeric(let p, let s): return "DECIMAL_TEXT(\(p),\(s))"
-        case .double: return "DOUBLE"
+        case .real, .double: return "DOUBLE"
+        // Text affinity, so a padded value keeps its blanks; read back as varchar(n).
+        case .character(let n): return "CHARACTER(\(n))"
+        case .time: return "TIME"
         case .timestamp: return "TIMESTAMP"
+        case .timestampWithTimeZone: return "TIMESTAMPTZ"
         case .bytes: return "BLOB"
+        case .uuid: return "UUID"
+        case .json, .jsonb: return "JSON"
+        case .foreign: return "TEXT"
         default: return standardDDL(type)!
         }
     }
@@ -38,15 +70,15 @@ public struct SQLiteDialect: SQLDialect {
             + "(\(quoteIdentifiers(columns)))"
     }
 
-    public func upsert(into table: TableName, columns: [String], key: [String], rows: String) -> String {
+    public func upsert(into table: TableName, columns: [ColumnDefinition], key: [String], rows: String) -> String {
         // The change predicate names the existing row by the table's own name; SQLite spells "is distinct
-        // from" `IS NOT`.
+        // from" `IS NOT`, and compares stored values as they are (decimals are text, so `1.50` differs from `1.5`).
         upsertStatement(into: table, columns: columns, key: key, rows: rows, tableClause: table.quoted,
-                        existingRow: quoteIdentifier(table.name), distinct: "IS NOT")
+                        existingRow: quoteIdentifier(table.name)) { _, existing, incoming in "\(existing) IS NOT \(incoming)" }
     }
 
-    public func makeUpserter(on connection: any Connection, table: TableName, columns: [String], key: [String],
-                             types: [ColumnType?]) -> any RowUpserter {
+    public func makeUpserter(on connection: any Connection, table: TableName, columns: [ColumnDefinition],
+                             key: [String]) -> any RowUpserter {
         ValuesUpserter(connection: connection, table: table, columns: columns, key: key)
     }
 
@@ -63,15 +95,22 @@ public struct SQLiteDialect: SQLDialect {
     /// The row functions hash with ``TextHash`` itself.
     public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool { true }
 
-    /// `'<kind letters>', c1, c2, …` for the row functions.
+    /// `'<kinds>', c1, c2, …` for the row functions: one ``RowTextKind`` letter per column, a decimal's
+    /// letter followed by its column's scale.
     private func rowFunctionArguments(_ columns: [ColumnInfo]) -> String {
-        let kinds = columns.map { Character(UnicodeScalar(RowTextKind($0.type ?? .text).rawValue)) }
-        return "'" + String(kinds) + "', " + quoteIdentifiers(columns.map(\.name))
+        let kinds = columns.map { column in
+            let kind = String(Character(UnicodeScalar(RowTextKind(column.type).rawValue)))
+            if case .numeric(let precision, let scale) = column.type, precision > 0 { return kind + String(scale) }
+            return kind
+        }
+        return "'" + kinds.joined() + "', " + quoteIdentifiers(columns.map(\.name))
     }
 }
 
 /// How `tidemark_row_text` spells a value, by its column's type: one ASCII letter per column in the function's
-/// first argument. SQLite types values, not columns, so the function must be told what each column means.
+/// first argument (a decimal's followed by its scale). SQLite types values, not columns, so the function must be
+/// told what each column means; it spells each storage variant as ``ColumnType/convert(_:)`` would convert it,
+/// and a value that does not convert as it is stored, so it never matches a converted one.
 enum RowTextKind: UInt8 {
     case integer = 0x69  // i
     case boolean = 0x62  // b
@@ -79,7 +118,10 @@ enum RowTextKind: UInt8 {
     case double = 0x66  // f
     case bytes = 0x78  // x
     case date = 0x44  // D
+    case time = 0x68  // h
     case timestamp = 0x54  // T
+    case timestampWithTimeZone = 0x5A  // Z
+    case uuid = 0x75  // u
     case text = 0x74  // t
 
     init(_ type: ColumnType) {
@@ -87,11 +129,32 @@ enum RowTextKind: UInt8 {
         case .bigint, .integer, .smallint: self = .integer
         case .boolean: self = .boolean
         case .numeric: self = .decimal
-        case .double: self = .double
+        case .real, .double: self = .double
         case .bytes: self = .bytes
         case .date: self = .date
+        case .time: self = .time
         case .timestamp: self = .timestamp
-        case .text, .varchar: self = .text
+        case .timestampWithTimeZone: self = .timestampWithTimeZone
+        case .uuid: self = .uuid
+        case .text, .varchar, .character, .json, .jsonb, .foreign: self = .text
+        }
+    }
+
+    /// The type whose conversion the row functions apply to a value stored in another form; a decimal's
+    /// precision is not in the kinds (only its scale), so it is taken as wide as any.
+    func columnType(scale: Int?) -> ColumnType {
+        switch self {
+        case .integer: return .bigint
+        case .boolean: return .boolean
+        case .decimal: return .numeric(precision: scale == nil ? 0 : 1000, scale: scale ?? 0)
+        case .double: return .double
+        case .bytes: return .bytes
+        case .date: return .date
+        case .time: return .time
+        case .timestamp: return .timestamp
+        case .timestampWithTimeZone: return .timestampWithTimeZone
+        case .uuid: return .uuid
+        case .text: return .text
         }
     }
 }

@@ -55,28 +55,28 @@ enum SQLiteFunctions {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// The row as PostgreSQL's record output spells it: `(v1,v2,…)`, NULL as nothing, and a value in double quotes
-    /// (with `"` and `\` doubled) when it is empty or holds `"` `\` `(` `)` `,` or white space. Called once per
-    /// row while verifying, so values are rendered straight from SQLite's buffers.
+    /// The row as PostgreSQL's record output spells it: `(v1,v2,…)`, NULL as nothing, each value as
+    /// ``CanonicalText`` spells it for its column's type. Called once per row while verifying, so values stored in
+    /// their canonical form are rendered straight from SQLite's buffers; any other storage variant is read as a
+    /// ``Value`` and converted as the loader converts it, so both sides of a checksum agree.
     private static func recordText(_ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>) -> [UInt8]? {
         guard count >= 1, let kindsValue = arguments[0], !isNull(kindsValue) else { return nil }
-        let kinds = text(kindsValue)  // valid through the call: the kinds value is not read again
+        let kinds = parseKinds(text(kindsValue))
         guard kinds.count == Int(count) - 1 else { return nil }
         var out: [UInt8] = [UInt8(ascii: "(")]
         out.reserveCapacity(512)
-        for (index, kind) in kinds.enumerated() {
+        for (index, (kind, scale)) in kinds.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             guard let value = arguments[index + 1], !isNull(value) else { continue }
-            switch RowTextKind(rawValue: kind) {
-            case .integer where sqlite3_value_type(value) == SQLITE_INTEGER:
+            let storage = sqlite3_value_type(value)
+            switch kind {
+            case .integer where storage == SQLITE_INTEGER:
                 appendDecimal(sqlite3_value_int64(value), to: &out)
-            case .boolean:
-                out.append(sqlite3_value_double(value) != 0 ? UInt8(ascii: "t") : UInt8(ascii: "f"))
-            case .double:
-                let number = sqlite3_value_double(value)
-                let bits = (number == 0 ? 0.0 : number).bitPattern  // -0.0 counts as 0.0
-                for shift in stride(from: 60, through: 0, by: -4) { out.append(hexDigits[Int((bits >> UInt64(shift)) & 0xf)]) }
-            case .bytes:
+            case .boolean where storage == SQLITE_INTEGER && (0...1).contains(sqlite3_value_int64(value)):
+                out.append(sqlite3_value_int64(value) != 0 ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+            case .double where storage == SQLITE_FLOAT:
+                CanonicalText.appendBits(sqlite3_value_double(value), to: &out)
+            case .bytes where storage == SQLITE_BLOB:
                 // bytea's hex output `\x…`, quoted for its backslash, which is doubled.
                 out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
                 let length = Int(sqlite3_value_bytes(value))
@@ -87,37 +87,59 @@ enum SQLiteFunctions {
                     }
                 }
                 out.append(UInt8(ascii: "\""))
-            case .timestamp:
-                let stored = text(value)
-                if let timestamp = LocalTimestamp.parse(stored.assumingMemoryBound(to: UInt8.self)) {
+            case .timestamp where storage == SQLITE_TEXT:
+                if let timestamp = LocalTimestamp.parse(text(value).assumingMemoryBound(to: UInt8.self)) {
                     appendTimestamp(timestamp, to: &out)
                 } else {
-                    appendQuoted(stored, to: &out)
+                    appendConverted(value, kind: kind, scale: scale, to: &out)
                 }
+            case .text where storage == SQLITE_TEXT, .decimal where storage == SQLITE_TEXT && scale == nil:
+                CanonicalText.appendQuoted(text(value), to: &out)
             default:
-                appendQuoted(text(value), to: &out)
+                appendConverted(value, kind: kind, scale: scale, to: &out)
             }
         }
         out.append(UInt8(ascii: ")"))
         return out
     }
 
-    /// A record field, quoted when PostgreSQL's record output would quote it.
-    private static func appendQuoted(_ value: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let needsQuotes = value.isEmpty || value.contains { byte in
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ","),
-                 UInt8(ascii: " "), 0x09...0x0D: return true
-            default: return false
+    /// `kinds` as (kind, scale) pairs: a letter, then the decimal scale when digits follow it.
+    private static func parseKinds(_ kinds: UnsafeRawBufferPointer) -> [(RowTextKind, Int?)] {
+        var result: [(RowTextKind, Int?)] = []
+        for byte in kinds {
+            if (48...57).contains(byte), let last = result.last {
+                result[result.count - 1].1 = (last.1 ?? 0) * 10 + Int(byte - 48)
+            } else {
+                result.append((RowTextKind(rawValue: byte) ?? .text, nil))
             }
         }
-        guard needsQuotes else { return out.append(contentsOf: value) }
-        out.append(UInt8(ascii: "\""))
-        for byte in value {
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(byte) }
-            out.append(byte)
+        return result
+    }
+
+    /// A value stored in another form than its column's canonical one: converted to the column's type (see
+    /// ``ColumnType/convert(_:)``) and spelled canonically; a value that does not convert is spelled as stored,
+    /// so it cannot match one that does.
+    private static func appendConverted(_ value: OpaquePointer, kind: RowTextKind, scale: Int?, to out: inout [UInt8]) {
+        let stored = storedValue(value)
+        let type = kind.columnType(scale: scale)
+        switch type.convert(stored) {
+        case .success(let converted): CanonicalText.appendField(converted, as: type, to: &out)
+        case .failure: CanonicalText.appendField(.text(stored.description), as: .text, to: &out)
         }
-        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The value as SQLite stored it.
+    private static func storedValue(_ value: OpaquePointer) -> Value {
+        switch sqlite3_value_type(value) {
+        case SQLITE_INTEGER: return .integer(sqlite3_value_int64(value))
+        case SQLITE_FLOAT: return .double(sqlite3_value_double(value))
+        case SQLITE_BLOB:
+            let length = Int(sqlite3_value_bytes(value))
+            guard length > 0, let blob = sqlite3_value_blob(value) else { return .bytes([]) }
+            return .bytes(Array(UnsafeRawBufferPointer(start: blob, count: length)))
+        case SQLITE_NULL: return .null
+        default: return .text(String(decoding: text(value), as: UTF8.self))
+        }
     }
 
     /// Appends `n` in decimal, with a leading `-` when negative.
@@ -154,9 +176,9 @@ enum SQLiteFunctions {
     private static let floatBits: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
         context, _, arguments in
         guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL else { return sqlite3_result_null(context) }
-        let number = sqlite3_value_double(value)
-        let bits = String((number == 0 ? 0.0 : number).bitPattern, radix: 16)  // -0.0 counts as 0.0
-        sqlite3_result_text(context, String(repeating: "0", count: 16 - bits.count) + bits, -1, SQLITE_TRANSIENT)
+        var bits: [UInt8] = []
+        CanonicalText.appendBits(sqlite3_value_double(value), to: &bits)
+        sqlite3_result_text(context, String(decoding: bits, as: UTF8.self), -1, SQLITE_TRANSIENT)
     }
 
 }

@@ -91,6 +91,8 @@ public final class SQLiteStatement: PreparedStatement {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
             case .boolean(let b): code = sqlite3_bind_int64(handle, index, b ? 1 : 0)
+            // SQLite stores a NaN as NULL: it is kept as PostgreSQL's spelling, which a double column reads back.
+            case .double(let v) where v.isNaN: code = bindText("NaN", at: index)
             case .double(let v): code = sqlite3_bind_double(handle, index, v)
             case .decimal(let d): code = bindText(d.description, at: index)
             case .text(let s): code = bindText(s, at: index)
@@ -176,11 +178,11 @@ enum DeclaredKind: Equatable {
             self = .other
             return
         }
-        switch ColumnType(declaredType: String(cString: declared), engine: .sqlite) {
+        switch SQLiteDialect().columnType(declared: String(cString: declared)) {
         case .boolean: self = .boolean
         case .numeric: self = .decimal
         case .date: self = .date
-        case .timestamp: self = .timestamp
+        case .timestamp, .timestampWithTimeZone: self = .timestamp
         default: self = .other
         }
     }

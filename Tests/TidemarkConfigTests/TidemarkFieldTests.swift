@@ -61,6 +61,12 @@ struct TidemarkFieldTests {
         #expect(file["t"]?.verify == .off)
     }
 
+    @Test func onRejectReadsItsTwoSeverities() throws {
+        #expect(try TablesFile.parse(oneTable("    on_reject: warn\n"), file: "tables.yml")["t"]?.onReject == .warn)
+        #expect(try TablesFile.parse(oneTable("    on_reject: error\n"), file: "tables.yml")["t"]?.onReject == .error)
+        #expect(throws: (any Error).self) { try TablesFile.parse(oneTable("    on_reject: ignore\n"), file: "tables.yml") }
+    }
+
     @Test func compositePrimaryKeyAsList() throws {
         let block = try TablesFile.parse(oneTable("    primary_key:\n    - PatNum\n    - PlanNum\n"), file: "x")
         #expect(block["t"]?.primaryKey == ["PatNum", "PlanNum"])

@@ -55,8 +55,12 @@ import TidemarkTestSupport
 
     /// MySQL has no unconstrained numeric: the dialect's DECIMAL(65,30) keeps every digit, with 30 after the
     /// point.
+    /// What introspection reports for a column created as `type`: on MySQL an unconstrained numeric has scale
+    /// 30; on SQLite every integer declaration holds 64 bits.
     static func storedType(_ type: ColumnType, engine: Engine) -> ColumnType {
-        engine == .mysql && type == .numeric(precision: 0, scale: 0) ? .numeric(precision: 65, scale: 30) : type
+        if engine == .mysql, type == .numeric(precision: 0, scale: 0) { return .numeric(precision: 65, scale: 30) }
+        if engine == .sqlite, type == .integer { return .bigint }
+        return type
     }
 
     /// A row as `engine` reads it back from `allTypes`: on MySQL, the unconstrained numeric (`n`) with scale 30.

@@ -43,9 +43,9 @@ import Glibc
             #expect(rows.last?[17] == "25:00:00")
             let types = try db.columns(of: TableName("od")).map(\.type)
             #expect(types == [
-                .integer, .boolean, .smallint, .integer, .bigint, nil, .numeric(precision: 10, scale: 2), .double,
-                .double, .varchar(length: 255), .varchar(length: 20), .text, .bytes, .date, .timestamp, .timestamp,
-                .timestamp, nil, nil, nil, nil,
+                .integer, .boolean, .smallint, .integer, .bigint, .numeric(precision: 20, scale: 0),
+                .numeric(precision: 10, scale: 2), .double, .real, .varchar(length: 255), .varchar(length: 20), .text,
+                .bytes, .date, .timestamp, .timestamp, .timestamp, .time, .smallint, .text, .bytes,
             ])
             // The same values go back in through bound parameters.
             let placeholders = Array(repeating: "?", count: rows[0].count).joined(separator: ", ")

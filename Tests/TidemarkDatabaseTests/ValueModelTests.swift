@@ -1,5 +1,9 @@
 import Testing
 import TidemarkDatabase
+import TidemarkDrivers
+import TidemarkMySQL
+import TidemarkPostgres
+import TidemarkSQLite
 
 @Suite struct ExactDecimalTests {
     @Test(arguments: [
@@ -42,10 +46,21 @@ import TidemarkDatabase
         #expect(LocalTimestamp(t.description) == t)
     }
 
-    @Test(arguments: ["2025-13-01 00:00:00", "2025-10-11 25:00:00", "2025-10-11 23:10", "yesterday",
-                      "2025-10-11 23:10:58.1234567", "2025-10-11 23:10:58+02"])
-    func `rejects malformed timestamps`(text: String) {
+    @Test(arguments: ["2025-13-01 00:00:00", "2025-10-11 25:00:00", "2025-10-11 23:1", "yesterday",
+                      "2025-10-11 23:10:58.1234567", "2025-10-11 23:10:58+2", "2025-10-11 23:10:58 CET",
+                      "2025-10-11 23:10:60", "2025-10-11 23:10:58."])
+    func `rejects malformed timestamps and finer than a microsecond`(text: String) {
         #expect(LocalTimestamp(text) == nil)
+    }
+
+    @Test(arguments: [
+        ("2025-10-11 23:10", "2025-10-11 23:10:00"), ("2025-10-11T23:10:58Z", "2025-10-11 23:10:58"),
+        ("2025-10-11T23:10:58.250+02:00", "2025-10-11 21:10:58.250000"), ("2025-10-11 23:10:58-0530", "2025-10-12 04:40:58"),
+        ("2025-01-01 01:00:00+02", "2024-12-31 23:00:00"), ("2025-10-11 23:10:58.123456000", "2025-10-11 23:10:58.123456"),
+        ("2025-10-11 23:10:58 +00", "2025-10-11 23:10:58"),
+    ])
+    func `reads ISO 8601 spellings, offsets applied`(text: String, utc: String) {
+        #expect(LocalTimestamp(text)?.description == utc)
     }
 
     @Test func `orders like time, and so does its text`() throws {
@@ -67,14 +82,36 @@ import TidemarkDatabase
         #expect(TableName("medication", schema: "raw").quoted == "\"raw\".\"medication\"")
     }
 
-    @Test func `maps declared types onto the portable set`() {
-        #expect(ColumnType(declaredType: "character varying(255)", engine: .postgres) == .varchar(length: 255))
-        #expect(ColumnType(declaredType: "timestamp(6) without time zone", engine: .postgres) == .timestamp)
-        #expect(ColumnType(declaredType: "timestamp with time zone", engine: .postgres) == nil)
-        #expect(ColumnType(declaredType: "numeric(10,2)", engine: .postgres) == .numeric(precision: 10, scale: 2))
-        #expect(ColumnType(declaredType: "DECIMAL_TEXT(10,2)", engine: .sqlite) == .numeric(precision: 10, scale: 2))
-        #expect(ColumnType(declaredType: "INT", engine: .sqlite) == .integer)
-        #expect(ColumnType(declaredType: "geometry", engine: .postgres) == nil)
+    @Test func `maps declared types onto the logical types`() {
+        let postgres = PostgresDialect(), sqlite = SQLiteDialect()
+        #expect(postgres.columnType(declared: "character varying(255)") == .varchar(length: 255))
+        #expect(postgres.columnType(declared: "timestamp(6) without time zone") == .timestamp)
+        #expect(postgres.columnType(declared: "timestamp(3) with time zone") == .timestampWithTimeZone)
+        #expect(postgres.columnType(declared: "time(0) without time zone") == .time)
+        #expect(postgres.columnType(declared: "numeric(10,2)") == .numeric(precision: 10, scale: 2))
+        #expect(postgres.columnType(declared: "real") == .real)
+        #expect(postgres.columnType(declared: "character(3)") == .character(length: 3))
+        #expect(postgres.columnType(declared: "uuid") == .uuid)
+        #expect(postgres.columnType(declared: "jsonb") == .jsonb)
+        #expect(postgres.columnType(declared: "integer[]") == .foreign(name: "integer[]", engine: .postgres))
+        #expect(postgres.columnType(declared: "interval") == .foreign(name: "interval", engine: .postgres))
+        #expect(postgres.columnType(declared: "geometry") == .foreign(name: "geometry", engine: .postgres))
+        #expect(sqlite.columnType(declared: "DECIMAL_TEXT(10,2)") == .numeric(precision: 10, scale: 2))
+    }
+
+    @Test(arguments: [
+        // SQLite integers hold 64 bits whatever the declaration says.
+        ("INT", .bigint), ("INTEGER", .bigint), ("INT UNSIGNED", .bigint), ("UNSIGNED BIG INT", .bigint),
+        ("TINYINT(1)", .smallint), ("SMALLINT", .smallint), ("MEDIUMINT", .integer),
+        // Every REAL is 8 bytes; char(n) is not padded.
+        ("REAL", .double), ("FLOAT", .double), ("DOUBLE", .double), ("CHAR(3)", .varchar(length: 3)),
+        ("DATETIME", .timestamp), ("TIMESTAMP", .timestamp), ("DATE", .date), ("TIME", .time), ("BOOLEAN", .boolean),
+        ("DECIMAL(10,2)", .numeric(precision: 10, scale: 2)), ("NUMERIC", .numeric(precision: 0, scale: 0)),
+        ("", .text), ("STRING", .text), ("VARIANT", .text), ("BIGBLOB", .bytes), ("FLOATING POINT", .bigint),
+        ("UUID", .uuid), ("JSON", .json),
+    ] as [(String, ColumnType)])
+    func `maps SQLite declarations by SQLite's rules`(declared: String, type: ColumnType) {
+        #expect(SQLiteDialect().columnType(declared: declared) == type)
     }
 
     @Test(arguments: [
@@ -83,19 +120,12 @@ import TidemarkDatabase
         ("int(10) unsigned zerofill", .bigint), ("bigint(20)", .bigint), ("datetime", .timestamp),
         ("datetime(6)", .timestamp), ("double", .double), ("varchar(255)", .varchar(length: 255)),
         ("longtext", .text), ("tinytext", .text), ("decimal(10,2)", .numeric(precision: 10, scale: 2)),
-        ("blob", .bytes), ("varbinary(16)", .bytes), ("date", .date),
+        ("blob", .bytes), ("varbinary(16)", .bytes), ("date", .date), ("bigint(20) unsigned", .numeric(precision: 20, scale: 0)),
+        ("time", .time), ("year(4)", .smallint), ("enum('a','b')", .text), ("set('x')", .text), ("json", .json),
+        ("bit(1)", .bytes), ("float", .real), ("char(4)", .varchar(length: 4)),
     ] as [(String, ColumnType)])
     func `maps MySQL's spellings`(declared: String, type: ColumnType) {
-        #expect(ColumnType(declaredType: declared, engine: .mysql) == type)
-    }
-
-    @Test(arguments: ["bigint(20) unsigned", "time", "year(4)", "enum('a','b')", "set('x')", "json", "bit(1)"])
-    func `leaves MySQL types without an unambiguous mapping out`(declared: String) {
-        #expect(ColumnType(declaredType: declared, engine: .mysql) == nil)
-    }
-
-    @Test func `tinyint(1) is a boolean on MySQL only`() {
-        #expect(ColumnType(declaredType: "TINYINT(1)", engine: .sqlite) == .smallint)
+        #expect(MySQLDialect().columnType(declared: declared) == type)
     }
 }
 

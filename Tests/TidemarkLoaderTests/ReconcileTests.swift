@@ -191,7 +191,9 @@ import TidemarkTestSupport
                 VALUES (1546, 'Bad', 'N/A', '2025-10-20 08:00:00'), (1547, 'Good', 42, '2025-10-20 08:00:00')
                 """)
             let first = bench.load(medicationConfig(), strategy: .standard, policy: policy)
-            #expect(first.error == nil)
+            // Loud: the table fails (by default) and is not verified while the row is rejected.
+            #expect(first.error?.contains("1 row is rejected") == true)
+            #expect(!first.verified)
             #expect(first.rows_loaded == 1)
             #expect(first.rows_rejected == 1)
             #expect(first.fallback == .none)
@@ -203,10 +205,13 @@ import TidemarkTestSupport
             let quiet = bench.load(medicationConfig(), strategy: .standard, policy: policy)
             #expect(quiet.fallback == .none)
             #expect(quiet.rows_loaded == 0)
+            #expect(quiet.rows_rejected == 1)
+            #expect(!quiet.verified)
 
             // Fixed at the source: loaded, and the rejection is forgotten.
             try bench.source.execute("UPDATE \(source) SET \"RxCui\" = 7, \"DateTStamp\" = '2025-10-21 08:00:00' WHERE \"MedicationNum\" = 1546")
             let fixed = bench.load(medicationConfig(), strategy: .standard, policy: policy)
+            #expect(fixed.error == nil)
             #expect(fixed.rows_loaded == 1)
             #expect(fixed.rows_rejected == 0)
             #expect(try bench.target.scalar("SELECT count(*) FROM \(rejected)") == 0)

@@ -21,8 +21,7 @@ import TidemarkTestSupport
             let table = TableName("written")
             let columns = CanonicalRowTests.columns
             try db.createTable(TableSchema(name: table, columns: columns, primaryKey: ["id"]))
-            let writer = TableWriter(connection: db, table: table, columns: columns.map(\.name), key: ["id"],
-                                     types: columns.map(\.type))
+            let writer = TableWriter(connection: db, table: table, columns: columns, key: ["id"])
             let rows = Self.rows()
             #expect(try writer.upsert(rows) == rows.count)
             let stored = try db.query("SELECT * FROM \(table.quoted)").map(\.values)

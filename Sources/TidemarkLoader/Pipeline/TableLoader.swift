@@ -19,7 +19,8 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var duration_s: Double
     // Beyond the contract:
     public var rows_read: Int
-    /// Rows that did not fit their columns: not written, recorded in `etl_rejected_rows`.
+    /// Rows rejected and not in the target as the source has them, after this run (outstanding, not only this
+    /// run's): listed in `etl_rejected_rows`. While any are, `verified` is false.
     public var rows_rejected: Int
     public var full_load: Bool
     public var cursor_before: String
@@ -137,7 +138,7 @@ public final class TableLoader {
         if let checkpointer {
             result.rows_loaded = checkpointer.rowsWritten
             result.rows_read = checkpointer.rowsRead
-            result.rows_rejected = checkpointer.rowsRejected
+            result.rows_rejected = checkpointer.outstandingRejections ?? checkpointer.rowsRejected
             result.cursor_after = checkpointer.cursor.description
         }
         result.duration_s = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -194,6 +195,25 @@ public final class TableLoader {
         result.verified = recovery.verified
 
         try load.checkpointer.finish()
+        try reportRejections(config, load: load, into: &result)
+    }
+
+    /// Rejected rows are never silent: every run warns while any are outstanding, `verified` is false, and the
+    /// table fails (exit 1) unless it is configured `on_reject: warn`.
+    private func reportRejections(_ config: TableConfig, load: TableLoad, into result: inout LoadResult) throws {
+        let (count, firstKeys) = try load.writer.rejections.outstanding(for: config.name)
+        load.checkpointer.outstandingRejections = count
+        guard count > 0 else { return }
+        result.verified = false
+        let message = "\(count) row\(count == 1 ? " is" : "s are") rejected and not in the target as the source has "
+            + "\(count == 1 ? "it" : "them") (first keys: \(firstKeys.joined(separator: ", "))); the reasons are in "
+            + "\(RejectedRowsTable.name)"
+        logger.warning("\(config.name): \(message)")
+        if config.onReject != .warn {
+            result.error = message + " (set on_reject: warn in tables.yml to accept them)"
+        } else {
+            result.warnings.append(message)
+        }
     }
 
     /// The wall clock `_loaded_at` records, shifted by the simulator's clock skew; cursors never read it.

@@ -30,10 +30,6 @@ struct Planner {
 
         let columns = try source.columns(of: sourceTable)
         guard !columns.isEmpty else { throw LoadError(table: name, "source table \(sourceTable) does not exist") }
-        for column in columns where column.type == nil {
-            throw LoadError(table: name, "source column \(column.name) has type \(column.declaredType), "
-                + "which has no portable mapping")
-        }
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         let key = config.primaryKey.isEmpty ? try source.primaryKey(of: sourceTable) : config.primaryKey
@@ -58,11 +54,11 @@ struct Planner {
             warnings.append("primary_incremental_column \(primary) is not in the source table; using \(keyColumn)")
         }
         let primary = config.primaryIncrementalColumn.flatMap { byName[$0] == nil ? nil : $0 } ?? keyColumn
-        let timestampCandidates = ([primary] + incremental).filter { $0 != keyColumn && byName[$0]?.type == .timestamp }
+        let timestampCandidates = ([primary] + incremental).filter { $0 != keyColumn && byName[$0]?.type.isTimestamp == true }
         var timestampColumn = timestampCandidates.first
         let mode = Self.mode(config: config, primary: primary, keyColumn: keyColumn, timestampColumn: timestampColumn)
         if mode == .key { timestampColumn = nil }
-        if config.incrementalColumns.contains(where: { $0 != keyColumn && byName[$0] != nil && byName[$0]?.type != .timestamp }) {
+        if config.incrementalColumns.contains(where: { $0 != keyColumn && byName[$0] != nil && byName[$0]?.type.isTimestamp != true }) {
             warnings.append("incremental columns other than the key that are not timestamps are not used as cursors")
         }
 
@@ -83,7 +79,7 @@ struct Planner {
                 warnings.append("tracking cursor belongs to column \(tracking.primaryColumnName!), not \(keyColumn); "
                     + "discarding it")
             } else if let text = tracking.lastPrimaryValue {
-                if let value = Self.keyValue(text, type: byName[keyColumn]!.type!) {
+                if let value = Self.keyValue(text, type: byName[keyColumn]!.type) {
                     cursor.key = value
                 } else {
                     warnings.append("tracking value '\(text)' is not a valid \(keyColumn); discarding the cursor")
@@ -95,7 +91,7 @@ struct Planner {
                 } else if let value = LocalTimestamp(text), value != .zeroDate {
                     cursor.timestamp = value
                     cursor.timestampKey = tracking.lastTimestampKey.flatMap {
-                        Self.keyValue($0, type: byName[keyColumn]!.type!)
+                        Self.keyValue($0, type: byName[keyColumn]!.type)
                     }
                 } else {
                     warnings.append("tracking timestamp '\(text)' is not a timestamp; discarding it")
@@ -145,8 +141,8 @@ struct Planner {
     static func keyValue(_ text: String, type: ColumnType) -> Value? {
         switch type {
         case .bigint, .integer, .smallint: return Int64(text).map(Value.integer)
-        case .text, .varchar: return .text(text)
-        case .timestamp: return LocalTimestamp(text).map(Value.timestamp)
+        case .text, .varchar, .character, .uuid, .time: return .text(text)
+        case .timestamp, .timestampWithTimeZone: return LocalTimestamp(text).map(Value.timestamp)
         case .date: return LocalDate(text).map(Value.date)
         case .numeric: return ExactDecimal(text).map(Value.decimal)
         default: return nil
@@ -171,7 +167,7 @@ struct TargetSchemaSync {
     func plan() throws -> Outcome {
         var outcome = Outcome()
         let existing = try target.columns(of: table)
-        let definitions = source.map { ColumnDefinition($0.name, $0.type!, nullable: !key.contains($0.name)) }
+        let definitions = source.map { ColumnDefinition($0.name, $0.type, nullable: !key.contains($0.name)) }
         if existing.isEmpty {
             outcome.changes.append(.createTable(TableSchema(name: table, columns: definitions, primaryKey: key)))
             return outcome
@@ -179,9 +175,9 @@ struct TargetSchemaSync {
         let existingByName = Dictionary(existing.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for column in source {
             guard let present = existingByName[column.name] else { continue }
-            if let type = present.type, !Self.compatible(type, column.type!) {
-                throw LoadError(table: table.name, "column \(column.name) is \(column.type!) in the source but "
-                    + "\(type) in the target; change the target column by hand (Tidemark never drops a table)")
+            if !Self.compatible(present.type, column.type) {
+                throw LoadError(table: table.name, "column \(column.name) is \(column.type) in the source but "
+                    + "\(present.type) in the target; change the target column by hand (Tidemark never drops a table)")
             }
         }
         for definition in definitions where existingByName[definition.name] == nil {
@@ -196,13 +192,16 @@ struct TargetSchemaSync {
         return outcome
     }
 
-    /// Types that hold the same values: text of any length, and integers of any width.
+    /// Types that hold the same values: text of any length (and what a target without the type keeps as
+    /// text), integers of any width, floats of either size, JSON either way.
     static func compatible(_ a: ColumnType, _ b: ColumnType) -> Bool {
         func family(_ t: ColumnType) -> String {
             switch t {
-            case .text, .varchar: return "text"
+            case .text, .varchar, .character, .foreign: return "text"
             case .bigint, .integer, .smallint: return "integer"
             case .numeric: return "numeric"
+            case .real, .double: return "float"
+            case .json, .jsonb: return "json"
             default: return t.description
             }
         }

@@ -120,7 +120,8 @@ struct ReconcilePolicy: RecoveryPolicy {
     private func unchangedRejections(_ load: TableLoad) throws -> [Value] {
         let plan = load.plan
         let recorded = try load.writer.rejections.rejected(for: plan.table)
-        guard !recorded.isEmpty, let type = plan.columns[plan.keyIndex].type else { return [] }
+        guard !recorded.isEmpty else { return [] }
+        let type = plan.columns[plan.keyIndex].type
         var unchanged: [Value] = []
         for chunk in recorded.keys.compactMap({ Planner.keyValue($0, type: type) }).chunks(of: 500) {
             var builder = SQLBuilder(engine: load.reader.connection.engine)

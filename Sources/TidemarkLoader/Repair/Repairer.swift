@@ -20,10 +20,7 @@ struct Repairer {
                 let outcome = try load.writer.write(rows.map(\.values), .upsert)
                 load.checkpointer.count(rejected: outcome.rejected)
             }
-            for chunk in difference.extra.chunks(of: 500) {
-                let placeholders = (1...chunk.count).map(target.engine.placeholder).joined(separator: ", ")
-                try target.execute("DELETE FROM \(plan.target.quoted) WHERE \(key) IN (\(placeholders))", chunk)
-            }
+            try load.writer.table.delete(keys: difference.extra)
         }
     }
 }

@@ -20,7 +20,7 @@ struct ParallelStrategy: LoadStrategy {
     private func load(_ phase: ReadPhase, load: TableLoad) throws {
         let plan = load.plan
         let workers = max(1, load.options.parallelWorkers)
-        guard workers > 1, [.bigint, .integer, .smallint].contains(plan.columns[plan.keyIndex].type),
+        guard workers > 1, plan.columns[plan.keyIndex].type.isInteger,
             let ranges = try keyRanges(phase, reader: load.reader, count: workers), ranges.count > 1,
             let workers = try openWorkers(ranges.count, load: load)
         else {

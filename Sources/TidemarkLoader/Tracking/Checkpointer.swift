@@ -17,6 +17,8 @@ final class Checkpointer {
     private(set) var rowsRead = 0
     private(set) var rowsWritten = 0
     private(set) var rowsRejected = 0
+    /// Rejected rows on record for the table after the run, once counted.
+    var outstandingRejections: Int?
 
     var target: any Connection { tracking.connection }
 

@@ -135,7 +135,7 @@ struct Verifier {
 
     /// The smallest and largest key on either side, when the key is an integer.
     private func integerBounds() throws -> (Int64, Int64)? {
-        guard [.bigint, .integer, .smallint].contains(plan.columns[plan.keyIndex].type) else { return nil }
+        guard plan.columns[plan.keyIndex].type.isInteger else { return nil }
         let k = quoteIdentifier(key)
         var low: Int64?
         var high: Int64?

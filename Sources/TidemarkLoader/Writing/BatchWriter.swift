@@ -29,34 +29,68 @@ final class BatchWriter {
     init(plan: TablePlan, target: any Connection, factory: ConnectionFactory?,
          clock: @escaping @Sendable () -> LocalTimestamp) {
         self.plan = plan
-        self.table = TableWriter(connection: target, table: plan.target, columns: plan.columnNames,
-                                 key: [plan.keyColumn], types: plan.columns.map(\.type))
+        self.table = TableWriter(connection: target, table: plan.target,
+                                 columns: plan.columns.map { ColumnDefinition($0.name, $0.type) }, key: [plan.keyColumn])
         self.filter = RowFilter(columns: plan.columns, keyIndex: plan.keyIndex)
         self.rejections = RejectedRowsTable(connection: target, schema: plan.target.schema)
         self.clock = clock
         self.factory = factory
     }
 
-    /// Writes the rows that fit their columns and records the others; returns both counts (rows staged count
-    /// as written).
+    /// Writes the rows that convert to their columns' types and records the others; returns both counts (rows
+    /// staged count as written). A row the target itself refuses (a value out of its range, an invalid
+    /// date, …) is isolated by splitting the batch and rejected with the server's reason; the rest are written.
+    /// A rejected row leaves no copy in the target: an earlier version of it would be a value the source no
+    /// longer holds, so it is deleted in the same transaction (``RejectedRowsTable`` lists the row).
     func write(_ values: [[Value]], _ mode: Mode) throws -> (written: Int, rejected: Int) {
-        let (accepted, rejected) = filter.split(values)
-        var written = 0
-        if !accepted.isEmpty {
-            switch mode {
-            case .upsert: written = try table.upsert(accepted)
-            case .bulkInsert: written = try table.insert(accepted)
-            case .stageAndMerge: written = try table.stageAndMerge(accepted)
-            case .stage:
-                try table.stage(accepted)
-                written = accepted.count
+        let (accepted, origins, rejected) = filter.split(values)
+        var refused: [RowFilter.Rejection] = []
+        let written = try writeIsolating(accepted, origins: origins, source: values, mode, refused: &refused)
+        let all = rejected + refused
+        if !all.isEmpty {
+            try rejections.record(all, for: plan.table, at: clock())
+            if mode != .stage { try table.delete(keys: all.map(\.key)) }
+        }
+        if clearsRejections, written > 0 {
+            let refusedKeys = Set(refused.map(\.key))
+            try rejections.clear(accepted.map { $0[filter.keyIndex] }.filter { !refusedKeys.contains($0) }, for: plan.table)
+        }
+        return (written, all.count)
+    }
+
+    /// Writes `rows` in a savepoint; when the target refuses a value, halves the batch until the refused rows
+    /// are alone. `origins[i]` is the index in `source` of `rows[i]`, whose fingerprint a rejection keeps.
+    private func writeIsolating(_ rows: [[Value]], origins: [Int], source: [[Value]], _ mode: Mode,
+                                refused: inout [RowFilter.Rejection]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        let hadStaging = table.stagingCreated
+        do {
+            return try connection.transaction { try writeBatch(rows, mode) }
+        } catch let error as DatabaseError where error.isDataError {
+            if !hadStaging { table.stagingRolledBack() }
+            guard rows.count > 1 else {
+                let row = source[origins[0]]
+                refused.append(RowFilter.Rejection(key: row[filter.keyIndex], reason: "the target refused it: \(error.reason)",
+                                                   rowHash: RowFilter.hash(row)))
+                return 0
             }
+            let half = rows.count / 2
+            return try writeIsolating(Array(rows[..<half]), origins: Array(origins[..<half]), source: source, mode,
+                                      refused: &refused)
+                + writeIsolating(Array(rows[half...]), origins: Array(origins[half...]), source: source, mode,
+                                 refused: &refused)
         }
-        if !rejected.isEmpty { try rejections.record(rejected, for: plan.table, at: clock()) }
-        if clearsRejections, !accepted.isEmpty {
-            try rejections.clear(accepted.map { $0[filter.keyIndex] }, for: plan.table)
+    }
+
+    private func writeBatch(_ rows: [[Value]], _ mode: Mode) throws -> Int {
+        switch mode {
+        case .upsert: return try table.upsert(rows)
+        case .bulkInsert: return try table.insert(rows)
+        case .stageAndMerge: return try table.stageAndMerge(rows)
+        case .stage:
+            try table.stage(rows)
+            return rows.count
         }
-        return (written, rejected.count)
     }
 
     /// A writer of its own on a new target connection, for a parallel worker; nil without a factory.

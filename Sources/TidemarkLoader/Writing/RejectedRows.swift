@@ -1,13 +1,14 @@
 import TidemarkDatabase
 
-/// Checks that each value fits its column's portable type before anything is written, so a value the target
-/// should not hold (text in an integer column of a SQLite source, an integer out of range, text longer than its
-/// varchar) is rejected with a reason instead of failing the whole batch — or landing as garbage in analytics.
+/// Converts each value to its column's logical type before anything is written (``ColumnType/convert(_:)``:
+/// a SQLite REAL in a DECIMAL column becomes the decimal, `'true'` in a BOOLEAN column the boolean), and
+/// rejects a row with a reason when one of its values cannot be held exactly — instead of failing the whole
+/// batch, or landing as garbage in analytics.
 struct RowFilter: Sendable {
     let columns: [ColumnInfo]
     let keyIndex: Int
-    /// The columns' types by position: every value of every row is checked, so no per-value lookups.
-    private let types: [ColumnType?]
+    /// The columns' types by position: every value of every row is converted, so no per-value lookups.
+    private let types: [ColumnType]
 
     init(columns: [ColumnInfo], keyIndex: Int) {
         self.columns = columns
@@ -21,49 +22,45 @@ struct RowFilter: Sendable {
         let rowHash: String
     }
 
-    /// The rows that fit, and a rejection for each one that does not.
-    func split(_ rows: [[Value]]) -> (accepted: [[Value]], rejected: [Rejection]) {
+    /// The rows converted to their columns' types with the index of each in `rows`, and a rejection for each
+    /// row that does not convert.
+    func split(_ rows: [[Value]]) -> (accepted: [[Value]], origins: [Int], rejected: [Rejection]) {
         var accepted: [[Value]] = []
         accepted.reserveCapacity(rows.count)
+        var origins: [Int] = []
+        origins.reserveCapacity(rows.count)
         var rejected: [Rejection] = []
-        for row in rows {
-            if let reason = problem(row) {
-                rejected.append(Rejection(key: row[keyIndex], reason: reason, rowHash: Self.hash(row)))
-            } else {
-                accepted.append(row)
+        for (index, row) in rows.enumerated() {
+            switch convert(row) {
+            case .success(let converted):
+                accepted.append(converted)
+                origins.append(index)
+            case .failure(let problem):
+                rejected.append(Rejection(key: row[keyIndex], reason: problem.reason, rowHash: Self.hash(row)))
             }
         }
-        return (accepted, rejected)
+        return (accepted, origins, rejected)
     }
 
-    private func problem(_ row: [Value]) -> String? {
+    struct Problem: Error {
+        let reason: String
+    }
+
+    private func convert(_ row: [Value]) -> Result<[Value], Problem> {
+        var converted = row
         for index in 0..<min(row.count, types.count) {
-            guard let type = types[index] else { continue }
             let value = row[index]
             if value.isNull {
-                if index == keyIndex { return "\(columns[index].name) is NULL (it is the primary key)" }
+                if index == keyIndex { return .failure(Problem(reason: "\(columns[index].name) is NULL (it is the primary key)")) }
                 continue
             }
-            if !Self.fits(value, type) {
-                return "\(columns[index].name): \(value.kindName) \(String(value.description.prefix(80))) does not fit \(type)"
+            switch types[index].conversion(of: value) {
+            case .asIs: continue
+            case .converted(let v): converted[index] = v
+            case .refused(let failure): return .failure(Problem(reason: "\(columns[index].name): \(failure)"))
             }
         }
-        return nil
-    }
-
-    static func fits(_ value: Value, _ type: ColumnType) -> Bool {
-        switch (type, value) {
-        case (.bigint, .integer): return true
-        case (.integer, .integer(let i)): return Int64(Int32.min)...Int64(Int32.max) ~= i
-        case (.smallint, .integer(let i)): return Int64(Int16.min)...Int64(Int16.max) ~= i
-        case (.boolean, .boolean): return true
-        case (.numeric, .decimal): return true
-        case (.double, .double), (.double, .integer): return true
-        case (.text, .text): return true
-        case (.varchar(let n), .text(let s)): return s.utf8.count <= n || s.unicodeScalars.count <= n
-        case (.date, .date), (.timestamp, .timestamp), (.bytes, .bytes): return true
-        default: return false
-        }
+        return .success(converted)
     }
 
     /// A fingerprint of the source row, so a rejected row is retried once it changes.
@@ -122,6 +119,19 @@ struct RejectedRowsTable {
                 "DELETE FROM \(table.quoted) WHERE table_name = \(e.placeholder(1)) AND key_value IN (\(placeholders))",
                 [.text(tableName)] + chunk.map { .text(TrackingRow.text($0)) })
         }
+    }
+
+    /// How many rows of a table are rejected, and the first few keys (in key text order), for the warning every
+    /// run repeats while any are outstanding.
+    func outstanding(for tableName: String, examples: Int = 5) throws -> (count: Int, firstKeys: [String]) {
+        let p = connection.engine.placeholder(1)
+        let count = try connection.scalar("SELECT count(*) FROM \(table.quoted) WHERE table_name = \(p)",
+                                          [.text(tableName)])?.int64 ?? 0
+        guard count > 0 else { return (0, []) }
+        let keys = try connection.query(
+            "SELECT key_value FROM \(table.quoted) WHERE table_name = \(p) ORDER BY key_value LIMIT \(examples)",
+            [.text(tableName)]).compactMap { $0[0].string }
+        return (Int(count), keys)
     }
 
     /// Rejected keys of a table with the fingerprints of the rows as they were rejected.

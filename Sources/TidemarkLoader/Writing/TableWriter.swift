@@ -6,20 +6,22 @@ import TidemarkDatabase
 final class TableWriter {
     let connection: any Connection
     let table: TableName
+    /// The loaded columns with their logical types: a dialect sends a batch by a typed route and judges
+    /// "changed" by type.
+    let definitions: [ColumnDefinition]
     let columns: [String]
     let key: [String]
-    private let types: [ColumnType?]
     private lazy var upserter = connection.dialect.makeUpserter(
-        on: connection, table: table, columns: columns, key: key, types: types)
-    private var stagingCreated = false
+        on: connection, table: table, columns: definitions, key: key)
+    /// Whether the staging table exists in this session (see ``stage(_:)``).
+    private(set) var stagingCreated = false
 
-    /// `types` are the columns' portable types where known: they let a dialect send a batch by a typed route.
-    init(connection: any Connection, table: TableName, columns: [String], key: [String], types: [ColumnType?] = []) {
+    init(connection: any Connection, table: TableName, columns: [ColumnDefinition], key: [String]) {
         self.connection = connection
         self.table = table
-        self.columns = columns
+        self.definitions = columns
+        self.columns = columns.map(\.name)
         self.key = key
-        self.types = types
     }
 
     /// Upserts rows. Returns rows inserted or changed.
@@ -54,6 +56,9 @@ final class TableWriter {
         _ = try connection.bulkInsert(into: staging, columns: columns, rows: rows)
     }
 
+    /// Forgets the staging table after a rollback that undid its creation.
+    func stagingRolledBack() { stagingCreated = false }
+
     /// Empties the staging table.
     func clearStaged() throws {
         if stagingCreated { try connection.execute("DELETE FROM \(staging.quoted)") }
@@ -80,10 +85,22 @@ final class TableWriter {
         }
         // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
         let written = try connection.execute(connection.dialect.upsert(
-            into: table, columns: columns, key: key,
+            into: table, columns: definitions, key: key,
             rows: "SELECT \(quoteIdentifiers(columns)) FROM \(staging.quoted) WHERE true"))
         try clearStaged()
         return (written, deleted)
+    }
+
+    /// Deletes the rows with these keys; returns how many there were.
+    @discardableResult
+    func delete(keys: [Value]) throws -> Int {
+        var deleted = 0
+        for chunk in keys.chunks(of: 500) {
+            let placeholders = (1...chunk.count).map(connection.engine.placeholder).joined(separator: ", ")
+            deleted += try connection.execute(
+                "DELETE FROM \(table.quoted) WHERE \(quoteIdentifier(key[0])) IN (\(placeholders))", chunk)
+        }
+        return deleted
     }
 
     /// True when the table has no row.

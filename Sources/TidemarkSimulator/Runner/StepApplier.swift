@@ -33,7 +33,7 @@ struct StepApplier {
             let primaryKey = try db.target.primaryKey(of: name)
             try db.target.execute("DROP TABLE \(name.quoted)")
             try db.target.createTable(TableSchema(
-                name: name, columns: columns.map { ColumnDefinition($0.name, $0.type ?? .text, nullable: $0.isNullable) },
+                name: name, columns: columns.map { ColumnDefinition($0.name, $0.type, nullable: $0.isNullable) },
                 primaryKey: primaryKey))
         case .trackingSet(let table, let fields):
             try update(db.trackingTable, nil, fields, key: "table_name", on: db.target, only: table)

@@ -22,10 +22,11 @@ extension ScenarioError {
 
 /// Reads `scenarios/*.yaml`. Walks Yams' node tree so every complaint carries its line.
 public enum ScenarioParser {
-    public static let fixtureNames = ["medication", "allergydef", "procedurelog", "securitylog"]
+    public static let fixtureNames = ["medication", "allergydef", "procedurelog", "securitylog", "typezoo"]
     /// tables.yml fields a scenario may set for its own runs (strategy and policy are the matrix's to choose).
     static let overridableFields: Set<String> = [
         "sync_profile", "incremental_strategy", "primary_incremental_column", "lookback_seconds", "batch_size",
+        "on_reject",
     ]
 
     public static func load(path: String) throws -> Scenario {
@@ -352,7 +353,7 @@ private struct Context {
         case "source_add_column":
             let f = try fields(["column", "type", "value"])
             let typeText = try string(try require(f, "type", in: body), "type")
-            guard let type = ColumnType(declaredType: typeText, engine: .postgres) else {
+            guard let type = ColumnType(standard: DeclaredType(typeText)) else {
                 throw error(f["type"], "unknown column type '\(typeText)'")
             }
             return .sourceAddColumn(table: try tableName(f), column: try string(try require(f, "column", in: body), "column"),
