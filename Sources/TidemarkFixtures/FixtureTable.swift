@@ -14,13 +14,17 @@ public struct FixtureTable: Sendable {
     /// Secondary indexes (column lists) the source table carries, as the production table would: reads in
     /// timestamp order need one, or every keyset page scans the table.
     public let indexes: [[String]]
+    /// The columns' declarations as another tool would write them, per engine (in column order); without one,
+    /// the table is created from ``schema`` in the engine's own spelling.
+    public let declaredTypes: [Engine: [String]]
     private let makeRows: @Sendable () -> AnySequence<[Value]>
 
-    init(schema: TableSchema, rowCount: Int, indexes: [[String]] = [],
+    init(schema: TableSchema, rowCount: Int, indexes: [[String]] = [], declaredTypes: [Engine: [String]] = [:],
          rows: @escaping @Sendable () -> AnySequence<[Value]>) {
         self.schema = schema
         self.rowCount = rowCount
         self.indexes = indexes
+        self.declaredTypes = declaredTypes
         self.makeRows = rows
     }
 
@@ -38,7 +42,7 @@ public struct FixtureTable: Sendable {
     public func withName(_ name: TableName) -> FixtureTable {
         FixtureTable(
             schema: TableSchema(name: name, columns: schema.columns, primaryKey: schema.primaryKey),
-            rowCount: rowCount, indexes: indexes, rows: makeRows)
+            rowCount: rowCount, indexes: indexes, declaredTypes: declaredTypes, rows: makeRows)
     }
 
     /// The column names in order.

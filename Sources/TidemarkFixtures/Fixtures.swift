@@ -34,6 +34,15 @@ public enum Fixtures {
         }
     }
 
+    /// One column per logical type, declared and stored as other tools do on each engine: `id` 1…`rows`,
+    /// generated from `seed` (see ``TypeZooGenerator``).
+    public static func typezoo(rows: Int, seed: UInt64) -> FixtureTable {
+        precondition(rows >= 0, "a fixture cannot have a negative row count")
+        return FixtureTable(schema: TypeZooGenerator.schema, rowCount: rows, declaredTypes: TypeZooGenerator.declarations) {
+            AnySequence(GeneratedRows(count: rows, initial: TypeZooGenerator(seed: seed)))
+        }
+    }
+
     /// Creates the table (in `schema` on PostgreSQL, nil = unqualified) and bulk-inserts all rows.
     ///
     /// Without `schema` the table's own name is used; on PostgreSQL a schema that does not exist yet is created.
@@ -42,7 +51,13 @@ public enum Fixtures {
     public static func install(_ table: FixtureTable, into db: any Connection, schema: String? = nil) throws {
         let name = db.dialect.table(table.schema.name.name, schema: schema ?? table.schema.name.schema)
         try db.createSchemaIfMissing(name.schema)
-        try db.createTable(TableSchema(name: name, columns: table.schema.columns, primaryKey: table.schema.primaryKey))
+        if let declared = table.declaredTypes[db.engine] {
+            let columns = zip(table.columnNames, declared).map { quoteIdentifier($0) + " " + $1 }
+            try db.execute("CREATE TABLE \(name.quoted) (\(columns.joined(separator: ", ")), "
+                + "PRIMARY KEY (\(quoteIdentifiers(table.schema.primaryKey))))")
+        } else {
+            try db.createTable(TableSchema(name: name, columns: table.schema.columns, primaryKey: table.schema.primaryKey))
+        }
         let inserted = try db.bulkInsert(into: name, columns: table.columnNames, rows: table.rows())
         guard inserted == table.rowCount else {
             throw FixtureError("installing \(name) wrote \(inserted) rows, expected \(table.rowCount)")

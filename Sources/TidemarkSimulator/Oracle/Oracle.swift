@@ -83,17 +83,19 @@ public enum Oracle {
         }
     }
 
-    /// The encoded rows of a table keyed by their canonical key, over the given columns.
+    /// The encoded rows of a table keyed by their canonical key, over the given columns; with `meanings`, each
+    /// value is first normalized to what it means (see ``Meaning``).
     public static func snapshot(_ db: any Connection, _ table: TableName, columns: [String], key: String,
+                                meanings: [Meaning]? = nil,
                                 where filter: (sql: String, parameters: [Value])? = nil) throws -> [String: [UInt8]] {
         var rows: [String: [UInt8]] = [:]
-        try scan(db, table, columns: columns, key: key, where: filter) { rows[$0] = $1 }
+        try scan(db, table, columns: columns, key: key, meanings: meanings, where: filter) { rows[$0] = $1 }
         return rows
     }
 
     /// Reads the table in key order, handing each row's canonical key and encoding to `body`.
     static func scan(_ db: any Connection, _ table: TableName, columns: [String], key: String,
-                     where filter: (sql: String, parameters: [Value])? = nil,
+                     meanings: [Meaning]? = nil, where filter: (sql: String, parameters: [Value])? = nil,
                      _ body: (String, [UInt8]) -> Void) throws {
         var sql = "SELECT \(quoteIdentifiers([key] + columns)) FROM \(table.quoted)"
         if let filter { sql += " WHERE " + filter.sql }
@@ -102,7 +104,9 @@ public enum Oracle {
             for row in batch {
                 var line: [UInt8] = []
                 line.reserveCapacity(256)
-                for value in row.values.dropFirst() { encode(value, into: &line) }
+                for (index, value) in row.values.dropFirst().enumerated() {
+                    encode(meanings.map { $0[index].normalize(value) } ?? value, into: &line)
+                }
                 body(canonical(row[0]), line)
             }
         }
@@ -121,8 +125,12 @@ public enum Oracle {
             difference.missingColumns = sourceColumns
             return difference
         }
-        let left = try snapshot(source, sourceTable, columns: shared, key: key).filter { !ignoring.contains($0.key) }
-        let right = try snapshot(target, targetTable, columns: shared, key: key).filter { !ignoring.contains($0.key) }
+        // Both sides are read by what the source's columns mean: a SQLite source may store 12.50 as the REAL 12.5.
+        let meanings = try Meaning.of(source, sourceTable, columns: shared)
+        let left = try snapshot(source, sourceTable, columns: shared, key: key, meanings: meanings)
+            .filter { !ignoring.contains($0.key) }
+        let right = try snapshot(target, targetTable, columns: shared, key: key, meanings: meanings)
+            .filter { !ignoring.contains($0.key) }
         for (k, row) in left {
             guard let other = right[k] else {
                 difference.missing.append(k)

@@ -44,11 +44,14 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var cursorAfter: String
     public var durationSeconds: Double
     public var error: String?
+    public var verified: Bool = false
+    /// Rows rejected and outstanding after the run.
+    public var rowsRejected: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case index, table, rowsRead = "rows_read", rowsLoaded = "rows_loaded", fallback
         case fallbackReason = "fallback_reason", cursorBefore = "cursor_before", cursorAfter = "cursor_after"
-        case durationSeconds = "duration_s", error
+        case durationSeconds = "duration_s", error, verified, rowsRejected = "rows_rejected"
     }
 }
 

@@ -31,6 +31,10 @@ struct CellJudge {
         for record in result.runs where record.error != nil && !observed.faultedRuns.contains(record.index) {
             result.failures.append("run \(record.index) failed on \(record.table): \(record.error!)")
         }
+        // A rejected row is never verified: a run that leaves one behind must say `verified: false`.
+        for record in result.runs where record.error == nil && record.verified && record.rowsRejected > 0 {
+            result.failures.append("run \(record.index) on \(record.table) said verified with \(record.rowsRejected) rows rejected")
+        }
         let fallbackRuns = Set(result.runs.filter { $0.fallback != .none }.map(\.index)).count
         result.observedFallbackRuns = fallbackRuns
         result.observedRowsLoaded = result.runs.filter { $0.index == 1 }.map(\.rowsLoaded).reduce(0, +)
@@ -127,11 +131,13 @@ struct CellJudge {
                 parameters.append(.timestamp(ts))
             }
             let columns = try databases.source.columns(of: databases.sourceTable(table)).map(\.name).filter { $0 != key }
+            let meanings = try Oracle.Meaning.of(databases.source, databases.sourceTable(table), columns: columns)
             let covered = try Oracle.snapshot(databases.source, databases.sourceTable(table), columns: columns, key: key,
-                                              where: (sql, parameters))
+                                              meanings: meanings, where: (sql, parameters))
             let targetColumns = Set(try databases.target.columns(of: databases.targetTable(table)).map(\.name))
             guard columns.allSatisfy(targetColumns.contains) else { continue }  // drift: reported by `recovered`
-            let held = try Oracle.snapshot(databases.target, databases.targetTable(table), columns: columns, key: key)
+            let held = try Oracle.snapshot(databases.target, databases.targetTable(table), columns: columns, key: key,
+                                           meanings: meanings)
             let unloadable = Set((scenario.unloadable[table] ?? []).map { Oracle.canonical(.integer($0)) })
             let bad = covered.filter { held[$0.key] != $0.value && !unloadable.contains($0.key) }
                 .map { String($0.key.dropFirst()) }

@@ -48,6 +48,7 @@ struct CellRunner {
         case "medication": return Fixtures.medication()
         case "allergydef": return Fixtures.allergydef()
         case "procedurelog": return Fixtures.procedurelog(rows: spec.rows ?? 2000, seed: seed)
+        case "typezoo": return Fixtures.typezoo(rows: spec.rows ?? 600, seed: seed)
         default: return Fixtures.securitylog(rows: spec.rows ?? 2000, seed: seed)
         }
     }
@@ -143,7 +144,7 @@ struct CellRunner {
             return RunRecord(
                 index: index, table: table, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, fallback: r.fallback,
                 fallbackReason: r.fallback_reason, cursorBefore: r.cursor_before, cursorAfter: r.cursor_after,
-                durationSeconds: r.duration_s, error: r.error)
+                durationSeconds: r.duration_s, error: r.error, verified: r.verified, rowsRejected: r.rows_rejected)
         }
     }
 
