@@ -8,6 +8,9 @@ import TidemarkLoader
 
 @main
 struct ETLRun: ParsableCommand {
+    /// ArgumentParser's main, with any password in the command line kept out of its messages.
+    static func main() { mainRedactingArguments() }
+
     static let configuration = CommandConfiguration(
         commandName: "etl-run",
         abstract: "Load tables incrementally from a source database into a target database.",
