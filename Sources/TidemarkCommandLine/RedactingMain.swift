@@ -7,7 +7,9 @@ extension ParsableCommand {
     /// quotes a misplaced argument as it is (`Unexpected argument 'postgresql://u:pw@h/db'`, `The value '…' is
     /// invalid for '--jobs'`), and that argument may be a URL holding a password. See
     /// ``DatabaseURL/redactingArguments(_:in:)``.
-    public static func mainRedactingArguments(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+    public static func mainRedactingArguments(_ arguments: [String] = Array(CommandLine.arguments.dropFirst()))
+        -> Never
+    {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

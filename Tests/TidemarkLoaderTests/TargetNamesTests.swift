@@ -106,8 +106,8 @@ import TidemarkTestSupport
             let results = run(bench, [one, two, "other"])
             for result in results.prefix(2) {
                 #expect(!result.succeeded)
-                #expect(result.error?.contains("\(one) and \(two)") == true || result.error?.contains("\(two) and \(one)") == true,
-                        "\(result.error ?? "")")
+                let error = result.error ?? ""
+                #expect(error.contains("\(one) and \(two)") || error.contains("\(two) and \(one)"), "\(error)")
             }
             #expect(results[2].succeeded)
             #expect(try trackedTables(bench) == ["other"])
@@ -123,6 +123,15 @@ import TidemarkTestSupport
             #expect(result.error?.contains("is \(name.utf8.count) bytes long") == true, "\(result.error ?? "")")
             #expect(try trackedTables(bench).isEmpty)
         }
+    }
+
+    @Test func `a table named twice is one table, and a long target schema refuses every table`() {
+        let names = TargetNames(dialect: PostgresDialect())
+        #expect(names.conflicts(["a", "a"], schema: "raw").errors.isEmpty)
+        let long = names.conflicts(["a", "b"], schema: Self.long)
+        #expect(long.errors["a"]?.message.contains("target schema \(Self.long) is 68 bytes long") == true,
+                "\(long.errors)")
+        #expect(long.errors["b"] != nil)
     }
 
     @Test func `columns the target would take for one are refused, naming both`() throws {

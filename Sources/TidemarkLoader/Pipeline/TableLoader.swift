@@ -159,8 +159,8 @@ public final class TableLoader {
         let key = dialect.identifierKey(name)
         guard let other = try tracking.tableNames().first(where: { $0 != name && dialect.identifierKey($0) == key })
         else { return }
-        throw TargetNameConflict(table: name, "etl_load_status already tracks \(other), and \(dialect.engine.displayName) takes "
-            + "\(name) and \(other) for the same target table: loading \(name) would mix its rows into \(other)'s. "
+        throw TargetNameConflict(table: name, "etl_load_status already tracks \(other), and "
+            + "\(dialect.engine.displayName) takes \(name) and \(other) for the same target table: loading \(name) would mix its rows into \(other)'s. "
             + "If they are one source table, rename its tracking row to \(name); otherwise load \(name) into "
             + "another target or schema")
     }

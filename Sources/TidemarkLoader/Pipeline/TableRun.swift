@@ -49,7 +49,8 @@ public struct TableRun {
         var names = RunNames.unchecked
         if let connection = try? target() {
             defer { connection.close() }
-            names = TargetNames(dialect: connection.dialect).conflicts(configs.map(\.name))
+            names = TargetNames(dialect: connection.dialect)
+                .conflicts(configs.map(\.name), schema: options.targetSchema)
             if jobs > 1 {
                 // Jobs creating the same tracking tables at once would collide in the catalog (PostgreSQL reports
                 // a duplicate type): one connection creates them first.

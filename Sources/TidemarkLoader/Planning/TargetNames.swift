@@ -20,11 +20,12 @@ struct TargetNames {
     /// Throws when the engine would store `name` altered.
     func checkLength(_ name: String, _ what: String, table: String) throws {
         guard let limit = dialect.maxIdentifierBytes, name.utf8.count > limit else { return }
-        throw LoadError(table: table, "\(what) \(name) is \(name.utf8.count) bytes long; \(dialect.engine.displayName) keeps "
-            + "\(limit) and would silently cut it to \(dialect.storedIdentifier(name)); rename it in the source")
+        throw LoadError(table: table, "\(what) \(name) is \(name.utf8.count) bytes long; "
+            + "\(dialect.engine.displayName) keeps \(limit) and would silently cut it to "
+            + "\(dialect.storedIdentifier(name)); rename it in the source")
     }
 
-    /// The table's target name and schema, as the engine would store them.
+    /// The table's target name and schema: each kept whole.
     func checkTable(_ table: TableName) throws {
         if let schema = table.schema { try checkLength(schema, "target schema", table: table.name) }
         try checkLength(table.name, "table name", table: table.name)
@@ -48,12 +49,13 @@ struct TargetNames {
     /// engine would alter or share with another table of the run (each names both source tables and the target
     /// name), and a warning for tables whose names differ only in case where the engine keeps them apart (on
     /// PostgreSQL, SQL that leaves the name unquoted reaches only the lower-case one).
-    func conflicts(_ tables: [String]) -> RunNames {
+    func conflicts(_ tables: [String], schema: String?) -> RunNames {
         var errors: [String: LoadError] = [:]
         var warnings: [String: [String]] = [:]
         var byKey: [String: [String]] = [:]
-        for table in tables {
-            do { try checkLength(table, "table name", table: table) } catch let error as LoadError {
+        var seen = Set<String>()
+        for table in tables where seen.insert(table).inserted {
+            do { try checkTable(dialect.table(table, schema: schema)) } catch let error as LoadError {
                 errors[table] = error
             } catch {}
             byKey[dialect.identifierKey(table), default: []].append(table)
@@ -67,14 +69,14 @@ struct TargetNames {
             }
         }
         var byCase: [String: [String]] = [:]
-        for table in tables where errors[table] == nil {
+        for table in seen where errors[table] == nil {
             byCase[foldingASCIICase(table), default: []].append(table)
         }
         for group in byCase.values where group.count > 1 {
             for table in group {
-                warnings[table, default: []].append("target tables \(group.joined(separator: " and ")) differ only "
-                    + "in case: \(dialect.engine.displayName) keeps them apart, but SQL that leaves a name unquoted reaches only "
-                    + "the lower-case one")
+                warnings[table, default: []].append("target tables \(group.sorted().joined(separator: " and ")) "
+                    + "differ only in case: \(dialect.engine.displayName) keeps them apart, but SQL that leaves a name "
+                    + "unquoted reaches only the lower-case one")
             }
         }
         return RunNames(errors: errors, warnings: warnings)
@@ -108,7 +110,7 @@ extension TableLoader {
     /// Checks the target names of all the tables of a run at once, before any is written: tables whose names
     /// the target would alter or take for another's are refused. See ``TargetNames``.
     public func checkNames(_ configs: [TableConfig]) -> RunNames {
-        TargetNames(dialect: target.dialect).conflicts(configs.map(\.name))
+        TargetNames(dialect: target.dialect).conflicts(configs.map(\.name), schema: options.targetSchema)
     }
 
     /// Loads one table of a run whose names were checked. A refused table is not loaded and nothing is written
