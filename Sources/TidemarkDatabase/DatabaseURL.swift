@@ -117,6 +117,35 @@ let libpqChoices: [String: [String]] = [
     "target_session_attrs": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
 ]
 
+extension DatabaseURL {
+    /// What stands in a message for a command-line argument that may hold a password.
+    public static let hiddenArgument = "<not shown: it may hold a password>"
+
+    /// `message`, built by code that quotes command-line arguments as they are (ArgumentParser's "Unexpected
+    /// argument '…'" or "The value '…' is invalid"), with every argument that may hold a password replaced by
+    /// ``hiddenArgument``, and then any text of those arguments that may be a password by `***`. An argument may
+    /// hold a password when the rule of ``SecretSpans`` finds a span in it (`user:…@`, or everything after the
+    /// `:` that follows `://`) or it says `password=`; `--option=value` is looked at whole and as its value.
+    public static func redactingArguments(_ arguments: [String], in message: String) -> String {
+        var message = message
+        var secrets: [Substring] = []
+        for argument in arguments {
+            var candidates = [Substring(argument)]
+            if argument.hasPrefix("-"), let equals = argument.firstIndex(of: "=") {
+                candidates.append(argument[argument.index(after: equals)...])
+            }
+            for candidate in candidates {
+                let spans = SecretSpans.texts(in: candidate)
+                guard !spans.isEmpty else { continue }
+                message = message.replacing(candidate, with: hiddenArgument)
+                secrets += spans
+            }
+        }
+        for secret in secrets where !secret.isEmpty { message = message.replacing(secret, with: "***") }
+        return message
+    }
+}
+
 /// The one redaction rule for URL text an error quotes: the spans that may hold a password, found before anything
 /// is parsed, so that no message quotes a fragment of them however malformed the text. Only the scheme and the
 /// host are ever quoted; other parts are named by role or position (see ``parameterName(_:position:)``), and a
@@ -138,6 +167,18 @@ struct SecretSpans {
                 spans.append(text.index(after: colon)..<text.endIndex)
             }
         }
+    }
+
+    /// The texts of `text` that may hold a password: the spans above, and whatever follows a `password=`.
+    static func texts(in text: Substring) -> [Substring] {
+        let string = String(text)
+        var texts = SecretSpans(string).spans.map { string[$0] }
+        var rest = string[...]
+        while let keyword = rest.firstRange(of: "password=") {
+            rest = rest[keyword.upperBound...]
+            texts.append(rest)
+        }
+        return texts
     }
 
     /// `'fragment'`, or `'…'` when the fragment touches a span that may hold a password.

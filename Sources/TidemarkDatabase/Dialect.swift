@@ -46,6 +46,18 @@ public protocol SQLDialect: Sendable {
     /// ``HeldLock/release()`` and, whatever happens, when the holder's connection or process ends.
     func lock(_ name: String, on connection: any Connection, waitSeconds: Double) throws -> (any HeldLock)?
 
+    // MARK: Names
+
+    /// The longest identifier the engine keeps, in bytes; nil when it keeps any length or refuses a longer one.
+    /// PostgreSQL cuts a longer name to 63 bytes (NAMEDATALEN − 1) without an error, so two long names can
+    /// become one.
+    var maxIdentifierBytes: Int? { get }
+
+    /// The form in which the engine compares a quoted identifier (as Tidemark always writes them): two names
+    /// with equal keys name one table or column. SQLite folds ASCII letters to lower case; PostgreSQL keeps the
+    /// name's case and cuts it to ``maxIdentifierBytes``.
+    func identifierKey(_ name: String) -> String
+
     // MARK: Verification
 
     /// The SQL expression of a row's canonical text: PostgreSQL's `ROW(c1, …)::text` spelling, byte for byte
@@ -63,6 +75,46 @@ public protocol SQLDialect: Sendable {
     /// Whether the engine's text hash agrees with ``TextHash`` on this connection (a server hashes text in its
     /// own byte order), so row hashes compare across engines.
     func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool
+}
+
+extension SQLDialect {
+    /// `name` as the engine stores it: cut at a character boundary to ``maxIdentifierBytes``, as PostgreSQL
+    /// does.
+    public func storedIdentifier(_ name: String) -> String {
+        guard let limit = maxIdentifierBytes, name.utf8.count > limit else { return name }
+        return utf8Prefix(name, bytes: limit)
+    }
+
+    /// A name Tidemark derives (a staging table, its index): `name` itself when the engine keeps it whole,
+    /// otherwise its first bytes, `_` and 8 hex digits of the whole name's hash — within the limit, and as
+    /// distinct as the full names, where the server's own cut would make two long names one.
+    public func derivedIdentifier(_ name: String) -> String {
+        guard let limit = maxIdentifierBytes, name.utf8.count > limit else { return name }
+        let hash = String(UInt64(bitPattern: TextHash.hash(name)) & 0xffff_ffff, radix: 16)
+        let suffix = "_" + String(repeating: "0", count: 8 - hash.count) + hash
+        return utf8Prefix(name, bytes: limit - suffix.utf8.count) + suffix
+    }
+}
+
+/// The longest prefix of `name` of at most `bytes` UTF-8 bytes that ends at a character boundary.
+private func utf8Prefix(_ name: String, bytes limit: Int) -> String {
+    var kept = String.UnicodeScalarView()
+    var bytes = 0
+    for scalar in name.unicodeScalars {
+        bytes += scalar.utf8.count
+        if bytes > limit { break }
+        kept.append(scalar)
+    }
+    return String(kept)
+}
+
+/// `name` with ASCII letters folded to lower case, as SQLite compares identifiers (other letters keep their case).
+public func foldingASCIICase(_ name: String) -> String {
+    var folded = String.UnicodeScalarView()
+    for scalar in name.unicodeScalars {
+        folded.append(("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar)
+    }
+    return String(folded)
 }
 
 /// A lock taken by ``SQLDialect/lock(_:on:waitSeconds:)``.

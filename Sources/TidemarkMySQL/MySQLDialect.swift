@@ -59,6 +59,12 @@ public struct MySQLDialect: SQLDialect {
     /// unqualified, and the writer's staging table needs that spelling before MySQL can be a target.
     public func temporaryTable(_ name: String) -> TableName { TableName(name) }
 
+    /// MySQL refuses an identifier over 64 characters rather than cutting it.
+    public var maxIdentifierBytes: Int? { nil }
+
+    /// Column names compare without regard to case (table names do too where `lower_case_table_names` is set).
+    public func identifierKey(_ name: String) -> String { foldingASCIICase(name) }
+
     /// MariaDB's spelling (MySQL itself has no IF NOT EXISTS here).
     public func createIndex(_ name: String, on table: TableName, columns: [String]) -> String {
         "CREATE INDEX IF NOT EXISTS \(quoteIdentifier(name)) ON \(table.quoted) (\(quoteIdentifiers(columns)))"

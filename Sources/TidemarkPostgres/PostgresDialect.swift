@@ -42,6 +42,12 @@ public struct PostgresDialect: SQLDialect {
 
     public func temporaryTable(_ name: String) -> TableName { TableName(name, schema: "pg_temp") }
 
+    /// NAMEDATALEN − 1: PostgreSQL cuts a longer identifier, quoted or not, with only a NOTICE.
+    public var maxIdentifierBytes: Int? { 63 }
+
+    /// Quoted names keep their case; a long one is cut.
+    public func identifierKey(_ name: String) -> String { storedIdentifier(name) }
+
     /// PostgreSQL puts an index in its table's schema; the index name takes none.
     public func createIndex(_ name: String, on table: TableName, columns: [String]) -> String {
         "CREATE INDEX IF NOT EXISTS \(quoteIdentifier(name)) ON \(table.quoted) (\(quoteIdentifiers(columns)))"

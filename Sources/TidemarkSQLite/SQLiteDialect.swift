@@ -64,6 +64,13 @@ public struct SQLiteDialect: SQLDialect {
 
     public func temporaryTable(_ name: String) -> TableName { TableName(name, schema: "temp") }
 
+    /// SQLite keeps a name of any length.
+    public var maxIdentifierBytes: Int? { nil }
+
+    /// SQLite compares identifiers, quoted or not, without regard to ASCII case: `Patient` and `patient` are one
+    /// table.
+    public func identifierKey(_ name: String) -> String { foldingASCIICase(name) }
+
     /// SQLite names the schema on the index, and the table bare.
     public func createIndex(_ name: String, on table: TableName, columns: [String]) -> String {
         "CREATE INDEX IF NOT EXISTS \(TableName(name, schema: table.schema).quoted) ON \(quoteIdentifier(table.name)) "
@@ -165,7 +172,8 @@ extension SQLiteDialect {
     /// process, while the kernel drops an flock with its process. A private in-memory database needs no lock.
     public func lock(_ name: String, on connection: any Connection, waitSeconds: Double) throws -> (any HeldLock)? {
         guard let databasePath, databasePath != ":memory:", !databasePath.isEmpty else { return FileLock(descriptor: -1) }
-        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        // The name's readable part is cut (a file name has at most 255 bytes); the hash tells long names apart.
+        let safe = String(name.prefix(64).map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
         let path = databasePath + ".tidemark-" + safe + "-" + String(UInt64(bitPattern: TextHash.hash(name)), radix: 36) + ".lock"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {

@@ -6,6 +6,9 @@ import TidemarkConfig
 
 @main
 struct Bench: ParsableCommand {
+    /// ArgumentParser's main, with any password in the command line kept out of its messages.
+    static func main() { mainRedactingArguments() }
+
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure load throughput, memory and incremental cost per strategy and path against baselines.",

@@ -8,6 +8,9 @@ import TidemarkLoader
 
 @main
 struct ETLRun: ParsableCommand {
+    /// ArgumentParser's main, with any password in the command line kept out of its messages.
+    static func main() { mainRedactingArguments() }
+
     static let configuration = CommandConfiguration(
         commandName: "etl-run",
         abstract: "Load tables incrementally from a source database into a target database.",
@@ -115,8 +118,10 @@ struct Load: ParsableCommand {
                 source: sourceConnection, target: targetConnection, sourceFactory: sourceFactory,
                 targetFactory: targetFactory, options: options, logger: logger, usage: usage)
             var failed = false
+            let names = loader.checkNames(configs)
             for config in configs {
                 do {
+                    if let refusal = names.errors[config.name] { throw refusal }
                     print(try PlanReport(loader.plan(config)).render(json: json))
                 } catch {
                     failed = true
@@ -146,8 +151,9 @@ struct Load: ParsableCommand {
             defer { targetConnection.close() }
             let loader = TableLoader(source: sourceConnection, target: targetConnection, options: options,
                                      logger: logger, usage: usage)
+            let names = loader.checkNames(configs)
             results = TableRun.ordered(configs).map { config in
-                let result = loader.load(config)
+                let result = loader.load(config, names: names)
                 progress.finished(result)
                 if printsJSON, let line = try? JSONLine.encode(result) { print(line) }
                 return result

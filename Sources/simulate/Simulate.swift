@@ -7,6 +7,9 @@ import TidemarkSimulator
 
 @main
 struct Simulate: ParsableCommand {
+    /// ArgumentParser's main, with any password in the command line kept out of its messages.
+    static func main() { mainRedactingArguments() }
+
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Build stale states, run every load strategy under every policy, and check the invariants.",

@@ -89,3 +89,34 @@ import TidemarkTestSupport
         }
     }
 }
+
+/// ArgumentParser quotes a misplaced argument as it is (`Unexpected argument '…'`, `The value '…' is invalid for
+/// '--jobs'`): a URL given where a number or a choice belongs, or left over after a misspelled flag, must not
+/// show its password either.
+@Suite struct MisplacedArgumentSecretsTests {
+    static let memory = ["--source", "sqlite::memory:", "--target", "sqlite::memory:", "--tables", "t"]
+    static let commandLines: [(tool: String, arguments: @Sendable (String) -> [String])] = [
+        ("etl-run", { memory + [$0] }),
+        ("etl-run", { ["--sourc", $0] + memory }),
+        ("etl-run", { ["--jobs", $0] + memory }),
+        ("etl-run", { ["--policy=" + $0] + memory }),
+        ("etl-run", { ["status", "--target", "sqlite::memory:", $0] }),
+        ("simulate", { ["stale-medication", "--seed", $0] }),
+        ("simulate", { ["stale-medication", "--backend", $0] }),
+        ("bench", { ["--rows", $0] }),
+    ]
+
+    @Test(arguments: 0..<commandLines.count)
+    func `no usage error shows a password`(line: Int) throws {
+        let (tool, arguments) = Self.commandLines[line]
+        let binary = try builtProduct(tool)
+        for password in [SecretsTests.passwords[0], SecretsTests.passwords[1], SecretsTests.passwords.last!] {
+            for template in SecretsTests.templates {
+                let url = template.replacingOccurrences(of: "{P}", with: password)
+                let result = try ProcessRunner.run(binary, arguments(url))
+                #expect(result.status == 64, "\(tool) \(arguments(url))")
+                SecretsTests().expectNoPassword(result.stdout + result.stderr, password, url, tool)
+            }
+        }
+    }
+}

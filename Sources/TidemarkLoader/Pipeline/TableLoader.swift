@@ -109,8 +109,10 @@ public final class TableLoader {
         var checkpointer: Checkpointer?
         var fence: Int64?
         do {
-            // One loader per table: the lock is held for the whole load, failure included.
-            let lockName = target.dialect.table(config.name, schema: options.targetSchema).description
+            // One loader per table: the lock is held for the whole load, failure included. It is named as the
+            // engine compares names, so `Patient` and `patient` share one lock where they are one table.
+            let lockName = target.dialect.table(target.dialect.identifierKey(config.name),
+                                                schema: options.targetSchema).description
             guard let lock = try target.dialect.lock(lockName, on: target, waitSeconds: options.lockWaitSeconds) else {
                 let holder = "another run is loading \(config.name) into this target"
                 if options.skipLocked {
@@ -128,9 +130,12 @@ public final class TableLoader {
         } catch {
             result.error = String(describing: error)
             logger.error("Failed to load \(config.name): \(error)")
+            // A name conflict writes nothing: a tracking row for this name would be the other table's too.
             do {
-                try Checkpointer.recordFailure(config.name, error: error, in: trackingTable, runID: options.runID,
-                                               fence: fence, at: clock())
+                if !(error is TargetNameConflict) {
+                    try Checkpointer.recordFailure(config.name, error: error, in: trackingTable, runID: options.runID,
+                                                   fence: fence, at: clock())
+                }
             } catch {
                 logger.error("Could not record the failure of \(config.name) in etl_load_status: \(error)")
             }
@@ -148,11 +153,25 @@ public final class TableLoader {
         return result
     }
 
+    /// Throws when `etl_load_status` tracks another table under a name the target takes for the same table
+    /// (SQLite: `Patient` loaded by an earlier run, `patient` now): loading would mix two tables' rows in one.
+    private func checkNoOtherTable(_ name: String, tracking: LoadStatusTable) throws {
+        let dialect = target.dialect
+        let key = dialect.identifierKey(name)
+        guard let other = try tracking.tableNames().first(where: { $0 != name && dialect.identifierKey($0) == key })
+        else { return }
+        throw TargetNameConflict(table: name, "etl_load_status already tracks \(other), and "
+            + "\(dialect.engine.displayName) takes \(name) and \(other) for the same target table: loading \(name) would mix its rows into \(other)'s. "
+            + "If they are one source table, rename its tracking row to \(name); otherwise load \(name) into "
+            + "another target or schema")
+    }
+
     /// config → plan → schema changes → read, write, checkpoint → verify and repair → result.
     private func loadTable(_ config: TableConfig, into result: inout LoadResult, checkpointer: inout Checkpointer?,
                            fence: inout Int64?) throws {
         var tracking = trackingTable
         try tracking.ensureExists()
+        try checkNoOtherTable(config.name, tracking: tracking)
         let stored = try tracking.read(config.name)
         // Read under the table's lock: this run's fence is above every earlier run's.
         fence = (stored?.fence ?? 0) + 1

@@ -45,14 +45,21 @@ public struct TableRun {
         -> [LoadResult]
     {
         let order = Self.ordered(configs)
-        if jobs > 1 {
-            // Jobs creating the same tracking tables at once would collide in the catalog (PostgreSQL reports a
-            // duplicate type): one connection creates them first. A failure here is each table's to report.
-            try? prepareTarget()
+        // A connection that fails here fails again in each job, where it is each table's to report.
+        var names = RunNames.unchecked
+        if let connection = try? target() {
+            defer { connection.close() }
+            names = TargetNames(dialect: connection.dialect)
+                .conflicts(configs.map(\.name), schema: options.targetSchema)
+            if jobs > 1 {
+                // Jobs creating the same tracking tables at once would collide in the catalog (PostgreSQL reports
+                // a duplicate type): one connection creates them first.
+                try? TableLoader.prepareTracking(on: connection, schema: options.targetSchema)
+            }
         }
         let queue = WorkQueue(count: order.count)
         let results = ResultSlots(count: order.count)
-        let work = RunWork(run: self, order: order)
+        let work = RunWork(run: self, order: order, names: names)
         let jobCount = min(jobs, max(order.count, 1))
         DispatchQueue.concurrentPerform(iterations: jobCount) { _ in
             work.job(queue: queue, results: results, finished: finished)
@@ -61,15 +68,8 @@ public struct TableRun {
         return configs.map { byName[$0.name]! }
     }
 
-    /// Creates the target schema, `etl_load_status` and `etl_rejected_rows` when missing.
-    private func prepareTarget() throws {
-        let connection = try target()
-        defer { connection.close() }
-        try TableLoader.prepareTracking(on: connection, schema: options.targetSchema)
-    }
-
     /// One job: its own connections, then tables from the queue until it is empty.
-    fileprivate func job(_ order: [TableConfig], queue: WorkQueue, results: ResultSlots,
+    fileprivate func job(_ order: [TableConfig], names: RunNames, queue: WorkQueue, results: ResultSlots,
                          finished: @Sendable (LoadResult) -> Void) {
         var connections: Result<(any Connection, any Connection), any Error> = Result { (try source(), try target()) }
         defer { if case .success(let (s, t)) = connections { s.close(); t.close() } }
@@ -86,7 +86,7 @@ public struct TableRun {
             case .success(let (s, t)):
                 let loader = TableLoader(source: s, target: t, sourceFactory: source, targetFactory: target,
                                          options: options, logger: logger, usage: usage)
-                result = loader.load(order[index])
+                result = loader.load(order[index], names: names)
             case .failure(let error):
                 result = LoadResult.failed(order[index].name, error)
                 connections = .failure(error)
@@ -118,9 +118,10 @@ extension LoadResult {
 private struct RunWork: @unchecked Sendable {
     let run: TableRun
     let order: [TableConfig]
+    let names: RunNames
 
     func job(queue: WorkQueue, results: ResultSlots, finished: @Sendable (LoadResult) -> Void) {
-        run.job(order, queue: queue, results: results, finished: finished)
+        run.job(order, names: names, queue: queue, results: results, finished: finished)
     }
 }
 

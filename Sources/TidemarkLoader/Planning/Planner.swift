@@ -28,8 +28,12 @@ struct Planner {
         let targetTable = target.dialect.table(name, schema: options.targetSchema)
         var warnings: [String] = []
 
+        // Names the target would alter or take for one are refused before anything is written.
+        let names = TargetNames(dialect: target.dialect)
+        try names.checkTable(targetTable)
         let columns = try source.columns(of: sourceTable)
         guard !columns.isEmpty else { throw LoadError(table: name, "source table \(sourceTable) does not exist") }
+        try names.checkColumns(columns.map(\.name), table: name)
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         let key = config.primaryKey.isEmpty ? try source.primaryKey(of: sourceTable) : config.primaryKey
@@ -103,13 +107,33 @@ struct Planner {
             fullReason = "columns added to the target: " + sync.addedColumns.joined(separator: ", ")
         }
 
+        let policy = options.policy ?? config.policy ?? .reconcile
+        // A configured key the source does not declare may hold duplicates, which upserts would silently collapse
+        // into one row each. Checked when this run reads or verifies every row anyway.
+        if !config.primaryKey.isEmpty, fullReason != nil || (policy == .reconcile && config.verify != .off),
+           try source.primaryKey(of: sourceTable) != key
+        {
+            try checkUnique(keyColumn, of: sourceTable, table: name)
+        }
+
         return TablePlan(
             table: name, source: sourceTable, target: targetTable, columns: columns, keyColumn: keyColumn,
             timestampColumn: timestampColumn, mode: mode, strategy: chooseStrategy(config),
-            policy: options.policy ?? config.policy ?? .reconcile,
+            policy: policy,
             batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
             lookbackSeconds: config.lookbackSeconds ?? 0, verify: config.verify != .off, storedCursor: fullReason == nil ? cursor : .empty,
             isFullLoad: fullReason != nil, fullLoadReason: fullReason, schemaChanges: sync.changes, warnings: warnings)
+    }
+
+    /// Throws, naming the key and one duplicated value, when `column` is not unique in the source table.
+    func checkUnique(_ column: String, of table: TableName, table name: String) throws {
+        let key = quoteIdentifier(column)
+        let duplicate = try source.query("SELECT \(key), count(*) FROM \(table.quoted) GROUP BY \(key) "
+            + "HAVING count(*) > 1 LIMIT 1")
+        guard let row = duplicate.first else { return }
+        let value = row[0].description.count > 80 ? row[0].description.prefix(80) + "…" : row[0].description
+        throw LoadError(table: name, "primary_key \(column) is not unique in the source table: value "
+            + "\(value) appears \(row[1].int64 ?? 0) times; name a unique column as primary_key")
     }
 
     /// The seed's routing by size (rows > 1M parallel; MB > 500 copy; > 200 chunked; > 50 streaming), unless
@@ -172,20 +196,23 @@ struct TargetSchemaSync {
             outcome.changes.append(.createTable(TableSchema(name: table, columns: definitions, primaryKey: key)))
             return outcome
         }
-        let existingByName = Dictionary(existing.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Compared as the target compares names: on SQLite a source column `name` is the target's `Name`.
+        let dialect = target.dialect
+        let existingByName = Dictionary(existing.map { (dialect.identifierKey($0.name), $0) },
+                                        uniquingKeysWith: { a, _ in a })
         for column in source {
-            guard let present = existingByName[column.name] else { continue }
+            guard let present = existingByName[dialect.identifierKey(column.name)] else { continue }
             if !Self.compatible(present.type, column.type) {
                 throw LoadError(table: table.name, "column \(column.name) is \(column.type) in the source but "
                     + "\(present.type) in the target; change the target column by hand (Tidemark never drops a table)")
             }
         }
-        for definition in definitions where existingByName[definition.name] == nil {
+        for definition in definitions where existingByName[dialect.identifierKey(definition.name)] == nil {
             outcome.addedColumns.append(definition.name)
             outcome.changes.append(.addColumn(table, definition))
         }
-        let sourceNames = Set(source.map(\.name))
-        for column in existing where !sourceNames.contains(column.name) {
+        let sourceNames = Set(source.map { dialect.identifierKey($0.name) })
+        for column in existing where !sourceNames.contains(dialect.identifierKey(column.name)) {
             outcome.warnings.append("target column \(column.name) is no longer in the source; it is kept, "
                 + "and new rows leave it NULL")
         }

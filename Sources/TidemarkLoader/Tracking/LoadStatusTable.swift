@@ -84,6 +84,11 @@ struct LoadStatusTable {
         }
     }
 
+    /// Every table with a tracking row.
+    func tableNames() throws -> [String] {
+        try connection.query("SELECT \(quoteIdentifier("table_name")) FROM \(table.quoted)").compactMap { $0[0].string }
+    }
+
     func read(_ tableName: String) throws -> TrackingRow? {
         let names = Self.contractColumns.map(\.name)
         let rows = try connection.query(

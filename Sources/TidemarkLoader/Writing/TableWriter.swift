@@ -42,7 +42,11 @@ final class TableWriter {
     }
 
     /// The staging table: temporary, so whatever ends the session — a kill -9 included — removes it.
-    private var staging: TableName { connection.dialect.temporaryTable("tidemark_stage_" + table.name) }
+    /// Its name and its index's are kept within the engine's identifier limit by a hash, not cut by the server
+    /// (PostgreSQL would cut both long names to the same 63 bytes, and then skip the index as existing).
+    private var staging: TableName {
+        connection.dialect.temporaryTable(connection.dialect.derivedIdentifier("tidemark_stage_" + table.name))
+    }
 
     /// Adds rows to the staging table, creating it (with the loaded columns only) on first use in this load.
     func stage(_ rows: some Sequence<[Value]>) throws {
@@ -77,7 +81,8 @@ final class TableWriter {
             // The anti-join below probes the staged keys once per table row: give it an index and statistics
             // (nothing analyzes a temporary table by itself).
             try connection.execute(connection.dialect.createIndex(
-                "tidemark_stage_" + table.name + "_key", on: staging, columns: key))
+                connection.dialect.derivedIdentifier("tidemark_stage_" + table.name + "_key"), on: staging,
+                columns: key))
             try connection.execute("ANALYZE \(staging.quoted)")
             let matches = key.map { "s.\(quoteIdentifier($0)) = \(table.quoted).\(quoteIdentifier($0))" }
             deleted = try connection.execute("DELETE FROM \(table.quoted) WHERE NOT EXISTS (SELECT 1 FROM "
