@@ -117,7 +117,8 @@ struct Load: ParsableCommand {
             var failed = false
             for config in configs {
                 do {
-                    print(try PlanReport(loader.plan(config)).render(json: json))
+                    let plan = try loader.plan(config)
+                    print(try PlanReport(plan, reads: loader.describeReads(plan)).render(json: json))
                 } catch {
                     failed = true
                     logger.error("\(config.name): \(error)")
@@ -338,7 +339,7 @@ struct PlanReport: Encodable {
     let schema_changes: [String]
     let warnings: [String]
 
-    init(_ plan: TablePlan) {
+    init(_ plan: TablePlan, reads: [String]) {
         table = plan.table
         strategy = plan.strategy.rawValue
         policy = plan.policy.rawValue
@@ -346,7 +347,7 @@ struct PlanReport: Encodable {
         full_load = plan.isFullLoad
         full_load_reason = plan.fullLoadReason
         cursor = plan.storedCursor.description
-        predicate = plan.describeReads()
+        predicate = reads
         schema_changes = plan.schemaChanges.map(\.description)
         warnings = plan.warnings
     }
