@@ -75,6 +75,27 @@ public protocol SQLDialect: Sendable {
     /// Whether the engine's text hash agrees with ``TextHash`` on this connection (a server hashes text in its
     /// own byte order), so row hashes compare across engines.
     func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool
+
+    // MARK: Ordering
+
+    /// The column as cursor predicates and ORDER BY compare it, so that every engine orders a column's values the
+    /// same way: timestamps as instants (not as text that spells them), text byte by byte (UTF-8, as PostgreSQL's
+    /// `COLLATE "C"` and SQLite's BINARY do). Plain `"column"` where the engine's own comparison already does.
+    func comparable(_ column: String, type: ColumnType?) -> String
+
+    /// A bound value as it is compared with ``comparable(_:type:)`` of a column of `type`.
+    func comparableParameter(_ placeholder: String, type: ColumnType?) -> String
+
+    /// For a comparison `column ≥ value` (or `>`, `=`) that ``comparable(_:type:)`` rewrites into an expression no
+    /// index can serve: a value `low` such that the comparison implies `"column" >= low` on the bare column, which
+    /// an index on the column can start a range scan from. Nil when none is needed.
+    func indexableLowerBound(_ value: Value, type: ColumnType?) -> Value?
+}
+
+extension SQLDialect {
+    public func comparable(_ column: String, type: ColumnType?) -> String { quoteIdentifier(column) }
+    public func comparableParameter(_ placeholder: String, type: ColumnType?) -> String { placeholder }
+    public func indexableLowerBound(_ value: Value, type: ColumnType?) -> Value? { nil }
 }
 
 extension SQLDialect {

@@ -16,15 +16,16 @@ extension ColumnType {
 
     /// The conversion of `value`, with the cheap answer for a value already in its column's form.
     public func conversion(of value: Value) -> Conversion {
-        if holdsAsIs(value) { return .asIs }
+        if holds(value) { return .asIs }
         switch convert(value) {
         case .success(let converted): return .converted(converted)
         case .failure(let failure): return .refused(failure)
         }
     }
 
-    /// True for the storage every driver produces for this type when the source holds it plainly.
-    private func holdsAsIs(_ value: Value) -> Bool {
+    /// True when the value already is what a column of this type holds (the storage every driver produces for
+    /// a source that holds it plainly); a key that is not is never a cursor.
+    public func holds(_ value: Value) -> Bool {
         switch (self, value) {
         case (_, .null), (.bigint, .integer), (.boolean, .boolean), (.double, .double), (.date, .date),
              (.timestamp, .timestamp), (.timestampWithTimeZone, .timestamp), (.bytes, .bytes), (.numeric(0, _), .decimal):

@@ -92,6 +92,17 @@ public struct PostgresDialect: SQLDialect {
 
     public var groupsRangesInOneScan: Bool { true }
 
+    /// Text compares byte by byte (`COLLATE "C"`, SQLite's order and Tidemark's own) whatever the column's or
+    /// the database's collation: under `en_US` or `es_ES`, `'Ábaco'` sorts before `'dátil'`, so a cursor kept in
+    /// one order and a read in another would skip rows. An index built with another collation cannot serve
+    /// these comparisons; declare the key `COLLATE "C"` (or add such an index) on a large text-keyed source.
+    public func comparable(_ column: String, type: ColumnType?) -> String {
+        switch type {
+        case .text?, .varchar?, .character?: return "\(quoteIdentifier(column)) COLLATE \"C\""
+        default: return quoteIdentifier(column)
+        }
+    }
+
     public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool {
         let probe = "tidemark (1,\"a b\",2025-10-11 23:10:58.906547)"
         let server = try connection.scalar("SELECT hashtextextended($1::text COLLATE \"C\", 0)", [.text(probe)])

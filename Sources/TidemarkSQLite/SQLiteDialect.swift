@@ -102,6 +102,25 @@ public struct SQLiteDialect: SQLDialect {
     /// The row functions hash with ``TextHash`` itself.
     public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool { true }
 
+    /// Timestamps are text in SQLite, spelled by whatever wrote them (`…00.25`, `…00.250000`, a bare date, a
+    /// `T`): they compare as instants through `tidemark_timestamp_micros` (microseconds since 1970; text that is
+    /// no timestamp stays text, after every instant). Text compares byte by byte already (BINARY).
+    public func comparable(_ column: String, type: ColumnType?) -> String {
+        type?.isTimestamp == true ? "tidemark_timestamp_micros(\(quoteIdentifier(column)))" : quoteIdentifier(column)
+    }
+
+    public func comparableParameter(_ placeholder: String, type: ColumnType?) -> String {
+        type?.isTimestamp == true ? "tidemark_timestamp_micros(\(placeholder))" : placeholder
+    }
+
+    /// Every spelling of an instant at or after `value` starts with a date at or after its date (`YYYY-MM-DD`
+    /// sorts as text in time order, whatever follows it): `"ts" >= 'YYYY-MM-DD'` lets an index on the column
+    /// start at that day, and the exact comparison sorts out the rest.
+    public func indexableLowerBound(_ value: Value, type: ColumnType?) -> Value? {
+        guard type?.isTimestamp == true, case .timestamp(let timestamp) = value else { return nil }
+        return .text(timestamp.date.description)
+    }
+
     /// `'<kinds>', c1, c2, …` for the row functions: one ``RowTextKind`` letter per column, a decimal's
     /// letter followed by its column's scale.
     private func rowFunctionArguments(_ columns: [ColumnInfo]) -> String {

@@ -122,7 +122,8 @@ struct Load: ParsableCommand {
             for config in configs {
                 do {
                     if let refusal = names.errors[config.name] { throw refusal }
-                    print(try PlanReport(loader.plan(config)).render(json: json))
+                    let plan = try loader.plan(config)
+                    print(try PlanReport(plan, reads: loader.describeReads(plan)).render(json: json))
                 } catch {
                     failed = true
                     logger.error("\(config.name): \(error)")
@@ -344,7 +345,7 @@ struct PlanReport: Encodable {
     let schema_changes: [String]
     let warnings: [String]
 
-    init(_ plan: TablePlan) {
+    init(_ plan: TablePlan, reads: [String]) {
         table = plan.table
         strategy = plan.strategy.rawValue
         policy = plan.policy.rawValue
@@ -352,7 +353,7 @@ struct PlanReport: Encodable {
         full_load = plan.isFullLoad
         full_load_reason = plan.fullLoadReason
         cursor = plan.storedCursor.description
-        predicate = plan.describeReads()
+        predicate = reads
         schema_changes = plan.schemaChanges.map(\.description)
         warnings = plan.warnings
     }

@@ -2,6 +2,7 @@ import Testing
 import TidemarkConfig
 import TidemarkDrivers
 import TidemarkLoader
+import TidemarkPostgres
 import TidemarkTestSupport
 
 /// The cursor at its edges: ties at the watermark, NULL and zero-date timestamps, in every strategy.
@@ -121,22 +122,24 @@ import TidemarkTestSupport
                 options.policy = .hybrid
                 return try TableLoader(source: bench.source, target: bench.target, options: options).plan(config)
             }
-            #expect(try plan { $0.syncProfile = .appendOnly }.describeReads()
+            #expect(try plan { $0.syncProfile = .appendOnly }.describeReads(dialect: PostgresDialect())
                 == ["FROM \"events\" WHERE \"id\" > $1 ORDER BY \"id\"  -- 30"])
-            #expect(try plan { $0.syncProfile = nil }.describeReads()
+            #expect(try plan { $0.syncProfile = nil }.describeReads(dialect: PostgresDialect())
                 == ["FROM \"events\" WHERE (\"id\" > $1 OR (\"ts\" >= $2 AND (\"ts\" > $3 OR \"id\" > $4))) ORDER BY \"id\"  -- 30, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20"])
-            #expect(try plan { $0.syncProfile = nil; $0.incrementalStrategy = .andLogic }.describeReads()
+            #expect(try plan { $0.syncProfile = nil; $0.incrementalStrategy = .andLogic }.describeReads(dialect: PostgresDialect())
                 == ["FROM \"events\" WHERE (\"id\" > $1 AND (\"ts\" >= $2 AND (\"ts\" > $3 OR \"id\" > $4))) ORDER BY \"id\"  -- 30, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20"])
-            #expect(try plan { $0.incrementalStrategy = .singleColumn; $0.primaryIncrementalColumn = "ts" }.describeReads().count == 2)
+            #expect(try plan { $0.incrementalStrategy = .singleColumn; $0.primaryIncrementalColumn = "ts" }.describeReads(dialect: PostgresDialect()).count == 2)
             let inPlace = try plan { _ in }
             #expect(inPlace.mode == .timestamp)
-            #expect(inPlace.describeReads() == [
+            #expect(inPlace.describeReads(dialect: PostgresDialect()) == [
                 "FROM \"events\" WHERE ((\"ts\" IS NULL OR \"ts\" = $1) AND \"id\" > $2) ORDER BY \"id\"  -- 0001-01-01 00:00:00, 30",
                 "FROM \"events\" WHERE (NOT (\"ts\" IS NULL OR \"ts\" = $1) AND (\"ts\" >= $2 AND (\"ts\" > $3 OR \"id\" > $4))) ORDER BY \"ts\", \"id\"  -- 0001-01-01 00:00:00, 2025-10-02 08:30:00, 2025-10-02 08:30:00, 20",
             ])
+            // SQLite compares its text timestamps as instants, the bare column bounding the index range.
+            #expect(inPlace.describeReads(dialect: bench.source.dialect).last == "FROM \"events\" WHERE (NOT (\"ts\" IS NULL OR tidemark_timestamp_micros(\"ts\") = tidemark_timestamp_micros(?1)) AND ((\"ts\" >= ?2 AND tidemark_timestamp_micros(\"ts\") >= tidemark_timestamp_micros(?3)) AND ((\"ts\" >= ?4 AND tidemark_timestamp_micros(\"ts\") > tidemark_timestamp_micros(?5)) OR \"id\" > ?6))) ORDER BY tidemark_timestamp_micros(\"ts\"), \"id\"  -- 0001-01-01 00:00:00, '2025-10-02', 2025-10-02 08:30:00, '2025-10-02', 2025-10-02 08:30:00, 20")
             var lookback = Self.eventsConfig()
             lookback.lookbackSeconds = 86_400
-            let window = try TableLoader(source: bench.source, target: bench.target).plan(lookback).describeReads()
+            let window = try TableLoader(source: bench.source, target: bench.target).plan(lookback).describeReads(dialect: PostgresDialect())
             #expect(window.last?.contains("\"ts\" >= $2") == true)
             #expect(window.last?.hasSuffix("2025-10-01 08:30:00") == true)
         }

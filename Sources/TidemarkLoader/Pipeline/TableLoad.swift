@@ -27,5 +27,6 @@ struct TableLoad {
             logger.info("Where clause: \(shown)\(query.parameters.isEmpty ? "" : " \(query.parameters)")")
         }
         try usage.measure("\(type(of: strategy)).load") { try strategy.load(phases, load: self) }
+        try checkpointer.completePass()
     }
 }

@@ -101,6 +101,11 @@ public final class TableLoader {
         return try Planner(source: source, target: target, options: options).plan(config, tracking: tracking)
     }
 
+    /// The reads a plan makes, as this source's SQL with its bound values (`--dry-run`).
+    public func describeReads(_ plan: TablePlan) -> [String] {
+        plan.describeReads(dialect: source.dialect)
+    }
+
     /// Loads one table. Never throws: a failure is in the result, the tracking row says `failed`, and its cursor
     /// is still the last one committed with data (FM-11).
     public func load(_ config: TableConfig) -> LoadResult {

@@ -6,46 +6,70 @@ import TidemarkDatabase
 /// - `timestamp`: the highest dated timestamp read (NULL and the zero date never move it).
 /// - `timestampKey`: the highest key among the rows at `timestamp` — the tie-breaker, so rows sharing the
 ///   watermark timestamp are neither lost nor read twice.
+/// - `passTimestamp`, `passTimestampKey`: `and_logic` only — the highest dated timestamp (and its tie key) read
+///   by a pass that has not completed. That read goes in key order under `key > W AND ts > W_ts`, so while it
+///   runs only the key may move: `timestamp` stays the pass's starting watermark, and rows of the pass not read
+///   yet (higher keys, any timestamp above the start) still match after an interruption. The pass's timestamp
+///   becomes the watermark when the pass completes (``completingPass()``).
 public struct Cursor: Sendable, Equatable, CustomStringConvertible {
     public var key: Value?
     public var timestamp: LocalTimestamp?
     public var timestampKey: Value?
+    public var passTimestamp: LocalTimestamp?
+    public var passTimestampKey: Value?
 
-    public init(key: Value? = nil, timestamp: LocalTimestamp? = nil, timestampKey: Value? = nil) {
+    public init(key: Value? = nil, timestamp: LocalTimestamp? = nil, timestampKey: Value? = nil,
+                passTimestamp: LocalTimestamp? = nil, passTimestampKey: Value? = nil) {
         self.key = key
         self.timestamp = timestamp
         self.timestampKey = timestampKey
+        self.passTimestamp = passTimestamp
+        self.passTimestampKey = passTimestampKey
     }
 
     public static let empty = Cursor()
     public var isEmpty: Bool { key == nil && timestamp == nil }
 
-    /// Moves the cursor over one row read from the source.
-    mutating func advance(key rowKey: Value, timestamp rowTimestamp: Value?) {
+    /// Moves the cursor over one row read from the source. With `holdingTimestamp` (an `and_logic` pass) the
+    /// row's timestamp moves the pass's timestamp instead of the watermark.
+    mutating func advance(key rowKey: Value, timestamp rowTimestamp: Value?, holdingTimestamp: Bool = false) {
         if rowKey.isNull { return }
         if key == nil || rowKey.isAfter(key!) { key = rowKey }
         guard case .timestamp(let ts)? = rowTimestamp, ts != .zeroDate else { return }
+        if holdingTimestamp {
+            Self.raise(&passTimestamp, &passTimestampKey, to: ts, key: rowKey)
+        } else {
+            Self.raise(&timestamp, &timestampKey, to: ts, key: rowKey)
+        }
+    }
+
+    /// Moves a (timestamp, tie key) pair to `(ts, key)` when that is later.
+    private static func raise(_ timestamp: inout LocalTimestamp?, _ tieKey: inout Value?, to ts: LocalTimestamp,
+                              key: Value?) {
         if timestamp == nil || ts > timestamp! {
             timestamp = ts
-            timestampKey = rowKey
-        } else if ts == timestamp!, timestampKey == nil || rowKey.isAfter(timestampKey!) {
-            timestampKey = rowKey
+            tieKey = key
+        } else if ts == timestamp!, let key, tieKey == nil || key.isAfter(tieKey!) {
+            tieKey = key
         }
+    }
+
+    /// The cursor once the pass in progress has completed: its timestamp becomes the watermark.
+    func completingPass() -> Cursor {
+        var result = self
+        if let ts = passTimestamp { Self.raise(&result.timestamp, &result.timestampKey, to: ts, key: passTimestampKey) }
+        result.passTimestamp = nil
+        result.passTimestampKey = nil
+        return result
     }
 
     /// The later of two cursors, field by field (for combining parallel ranges).
     func merged(with other: Cursor) -> Cursor {
         var result = self
         if let k = other.key, result.key == nil || k.isAfter(result.key!) { result.key = k }
-        if let ts = other.timestamp {
-            if result.timestamp == nil || ts > result.timestamp! {
-                result.timestamp = ts
-                result.timestampKey = other.timestampKey
-            } else if ts == result.timestamp!, let tk = other.timestampKey,
-                result.timestampKey == nil || tk.isAfter(result.timestampKey!)
-            {
-                result.timestampKey = tk
-            }
+        if let ts = other.timestamp { Self.raise(&result.timestamp, &result.timestampKey, to: ts, key: other.timestampKey) }
+        if let ts = other.passTimestamp {
+            Self.raise(&result.passTimestamp, &result.passTimestampKey, to: ts, key: other.passTimestampKey)
         }
         return result
     }
@@ -54,6 +78,9 @@ public struct Cursor: Sendable, Equatable, CustomStringConvertible {
         var parts: [String] = []
         if let key { parts.append("key \(key)") }
         if let timestamp { parts.append("timestamp \(timestamp)" + (timestampKey.map { " (key \($0))" } ?? "")) }
+        if let passTimestamp {
+            parts.append("pass in progress up to timestamp \(passTimestamp)" + (passTimestampKey.map { " (key \($0))" } ?? ""))
+        }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 }
@@ -67,6 +94,8 @@ extension Value {
         case (.timestamp(let a), .timestamp(let b)): return a > b
         case (.date(let a), .date(let b)): return a > b
         case (.double(let a), .double(let b)): return a > b
+        case (.integer(let a), .double(let b)): return Double(a) > b
+        case (.double(let a), .integer(let b)): return a > Double(b)
         default: return description > other.description
         }
     }

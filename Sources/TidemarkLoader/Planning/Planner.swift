@@ -89,17 +89,34 @@ struct Planner {
                     warnings.append("tracking value '\(text)' is not a valid \(keyColumn); discarding the cursor")
                 }
             }
-            if cursor.key != nil, let ts = timestampColumn, let text = tracking.lastTimestampValue {
+            let keyType = byName[keyColumn]!.type
+            let legacyInterruptedPass = mode.holdsTimestampDuringPass && tracking.cursorFormat == nil
+                && tracking.loadStatus != LoadStatus.success.rawValue && tracking.lastTimestampValue != nil
+            if cursor.key != nil, timestampColumn != nil, legacyInterruptedPass {
+                // An earlier version stored the highest timestamp read so far even when the pass did not
+                // complete, which skips the pass's unread rows below it: read by the key alone this once.
+                warnings.append("tracking row from an earlier version of an and_logic run that did not complete "
+                    + "(\(tracking.loadStatus ?? "no status")): its timestamp may be past unread rows, so this run "
+                    + "reads every row after key \(cursor.key!) and sets the timestamp anew")
+            } else if cursor.key != nil, let ts = timestampColumn, let text = tracking.lastTimestampValue {
                 if tracking.timestampColumnName != nil, tracking.timestampColumnName != ts {
                     warnings.append("tracking timestamp belongs to \(tracking.timestampColumnName!), not \(ts); discarding it")
                 } else if let value = LocalTimestamp(text), value != .zeroDate {
                     cursor.timestamp = value
-                    cursor.timestampKey = tracking.lastTimestampKey.flatMap {
-                        Self.keyValue($0, type: byName[keyColumn]!.type)
-                    }
+                    cursor.timestampKey = tracking.lastTimestampKey.flatMap { Self.keyValue($0, type: keyType) }
                 } else {
                     warnings.append("tracking timestamp '\(text)' is not a timestamp; discarding it")
                 }
+            }
+        }
+        // A pass in progress (and_logic): its timestamp so far, which becomes the watermark when it completes.
+        if let tracking, cursor.key != nil, let ts = timestampColumn, mode.holdsTimestampDuringPass,
+            tracking.timestampColumnName == nil || tracking.timestampColumnName == ts,
+            let text = tracking.passTimestampValue, let value = LocalTimestamp(text), value != .zeroDate
+        {
+            cursor.passTimestamp = value
+            cursor.passTimestampKey = tracking.passTimestampKey.flatMap {
+                Self.keyValue($0, type: byName[keyColumn]!.type)
             }
         }
         if cursor.key == nil, fullReason == nil { fullReason = "no usable cursor" }

@@ -36,32 +36,63 @@ indirect enum Predicate: Sendable, Equatable {
     }
 }
 
-/// Collects bound parameters while SQL text is assembled, numbering placeholders for the engine.
+/// Collects bound parameters while SQL text is assembled, numbering placeholders for the engine. Columns whose
+/// types it knows are compared as the dialect says (``SQLDialect/comparable(_:type:)``): timestamps as instants,
+/// text byte by byte — in conditions and in ORDER BY alike, so a cursor and the order rows come in agree.
 struct SQLBuilder {
-    let engine: Engine
+    let dialect: any SQLDialect
+    let types: [String: ColumnType]
     private(set) var parameters: [Value] = []
 
-    init(engine: Engine) { self.engine = engine }
+    init(dialect: any SQLDialect, types: [String: ColumnType] = [:]) {
+        self.dialect = dialect
+        self.types = types
+    }
+
+    /// For a table's columns (their types steer comparisons).
+    init(dialect: any SQLDialect, columns: [ColumnInfo]) {
+        self.init(dialect: dialect, types: Dictionary(columns.map { ($0.name, $0.type) },
+                                                      uniquingKeysWith: { a, _ in a }))
+    }
+
+    var engine: Engine { dialect.engine }
 
     mutating func bind(_ value: Value) -> String {
         parameters.append(value)
         return engine.placeholder(parameters.count)
     }
 
+    /// `column <op> value`, both sides as the dialect compares them, after an index-usable bound when the
+    /// dialect needs one (`withBound`).
+    private mutating func compare(_ column: String, _ op: String, _ value: Value, withBound: Bool) -> String {
+        let type = types[column]
+        var bound: String?
+        if withBound, let low = dialect.indexableLowerBound(value, type: type) {
+            bound = "\(quoteIdentifier(column)) >= \(bind(low))"
+        }
+        let exact = "\(dialect.comparable(column, type: type)) \(op) \(dialect.comparableParameter(bind(value), type: type))"
+        return bound.map { "(\($0) AND \(exact))" } ?? exact
+    }
+
     mutating func render(_ predicate: Predicate) -> String {
         switch predicate {
-        case .greater(let c, let v): return "\(quoteIdentifier(c)) > \(bind(v))"
-        case .greaterOrEqual(let c, let v): return "\(quoteIdentifier(c)) >= \(bind(v))"
-        case .less(let c, let v): return "\(quoteIdentifier(c)) < \(bind(v))"
-        case .equal(let c, let v): return "\(quoteIdentifier(c)) = \(bind(v))"
+        case .greater(let c, let v): return compare(c, ">", v, withBound: true)
+        case .greaterOrEqual(let c, let v): return compare(c, ">=", v, withBound: true)
+        case .less(let c, let v): return compare(c, "<", v, withBound: false)
+        case .equal(let c, let v): return compare(c, "=", v, withBound: true)
         case .undated(let c):
-            return "(\(quoteIdentifier(c)) IS NULL OR \(quoteIdentifier(c)) = \(bind(.timestamp(.zeroDate))))"
+            return "(\(quoteIdentifier(c)) IS NULL OR \(compare(c, "=", .timestamp(.zeroDate), withBound: false)))"
         case .oneOf(let c, let values):
             return "\(quoteIdentifier(c)) IN (" + values.map { bind($0) }.joined(separator: ", ") + ")"
         case .and(let parts): return "(" + parts.map { render($0) }.joined(separator: " AND ") + ")"
         case .or(let parts): return "(" + parts.map { render($0) }.joined(separator: " OR ") + ")"
         case .not(let p): return "NOT \(render(p))"
         }
+    }
+
+    /// `ORDER BY` columns as the dialect compares them.
+    func order(_ columns: [String]) -> String {
+        columns.map { dialect.comparable($0, type: types[$0]) }.joined(separator: ", ")
     }
 }
 
@@ -72,13 +103,14 @@ struct SourceQuery: Sendable {
 }
 
 extension SourceQuery {
-    /// `SELECT <columns> FROM <table> [WHERE …] ORDER BY … [LIMIT n]`.
-    init(engine: Engine, table: TableName, columns: [String], where predicate: Predicate?, orderBy: [String],
-         limit: Int? = nil) {
-        var builder = SQLBuilder(engine: engine)
+    /// `SELECT <columns> FROM <table> [WHERE …] ORDER BY … [LIMIT n]`, comparing as `dialect` does for the
+    /// source's `types`.
+    init(dialect: any SQLDialect, types: [ColumnInfo], table: TableName, columns: [String], where predicate: Predicate?,
+         orderBy: [String], limit: Int? = nil) {
+        var builder = SQLBuilder(dialect: dialect, columns: types)
         var sql = "SELECT \(quoteIdentifiers(columns)) FROM \(table.quoted)"
         if let predicate { sql += " WHERE " + builder.render(predicate) }
-        if !orderBy.isEmpty { sql += " ORDER BY " + quoteIdentifiers(orderBy) }
+        if !orderBy.isEmpty { sql += " ORDER BY " + builder.order(orderBy) }
         if let limit { sql += " LIMIT \(limit)" }
         self.init(sql: sql, parameters: builder.parameters)
     }

@@ -8,9 +8,17 @@ public enum CursorMode: String, Sendable, Equatable {
     /// The seed's `or_logic`, made tie-safe: `key > W OR ts > W_ts OR (ts = W_ts AND key > W_tk)` in key order.
     case keyOrTimestamp = "key_or_timestamp"
     /// The seed's `and_logic`: `key > W AND ts > W_ts` (loses edits to old rows by design; honoured when asked).
+    /// The timestamp watermark moves only when a pass completes (see ``Cursor/passTimestamp``).
     case keyAndTimestamp = "key_and_timestamp"
     /// In-place updates: undated rows by key, then `(ts, key) > (W_ts, W_tk)` in `(ts, key)` order.
     case timestamp
+}
+
+extension CursorMode {
+    /// Whether a read pass keeps its starting timestamp watermark until it completes: a read in key order under
+    /// a condition that needs the timestamp too (`and_logic`) would otherwise skip the pass's unread rows whose
+    /// timestamps lie below one already read.
+    var holdsTimestampDuringPass: Bool { self == .keyAndTimestamp }
 }
 
 /// One ordered read of the source: a condition and the order the rows come in. The cursor may be
@@ -88,10 +96,10 @@ public struct TablePlan: Sendable {
 
 extension TablePlan {
     /// Each read of this run as SQL with its bound values listed after it (for `--dry-run` and logs).
-    public func describeReads(engine: Engine? = nil) -> [String] {
+    public func describeReads(dialect: any SQLDialect) -> [String] {
         phases(full: isFullLoad).map { phase in
-            let query = SourceQuery(engine: engine ?? .postgres, table: source, columns: ["…"], where: phase.condition,
-                                    orderBy: phase.orderBy)
+            let query = SourceQuery(dialect: dialect, types: columns, table: source, columns: ["…"],
+                                    where: phase.condition, orderBy: phase.orderBy)
             let clause = query.sql.range(of: " FROM ").map { "FROM " + String(query.sql[$0.upperBound...]) } ?? query.sql
             return query.parameters.isEmpty ? clause : clause + "  -- " + query.parameters.map(\.description).joined(separator: ", ")
         }

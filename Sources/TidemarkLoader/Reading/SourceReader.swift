@@ -24,7 +24,7 @@ final class SourceReader {
         let continuation = after.map { Predicate.after(phase.orderBy, $0) }
         let rangeCondition = keyRange.map { $0.predicate(column: plan.keyColumn) }
         return SourceQuery(
-            engine: connection.engine, table: plan.source, columns: plan.columnNames,
+            dialect: connection.dialect, types: plan.columns, table: plan.source, columns: plan.columnNames,
             where: Predicate.all([phase.condition, rangeCondition ?? nil, continuation]), orderBy: phase.orderBy,
             limit: limit)
     }
@@ -65,10 +65,47 @@ struct KeyRange: Sendable, Equatable {
 
     static let all = KeyRange(lower: nil, upper: nil)
 
+    /// Consecutive ranges of one width covering `low…high`, at most `parts` of them, the last one open above.
+    /// Overflow-safe over the whole ±2^63 span: widths and offsets are unsigned distances from `low`.
+    static func split(low: Int64, high: Int64, parts: Int) -> [KeyRange] {
+        precondition(low <= high && parts >= 1)
+        let width = KeyArithmetic.width(low: low, high: high, parts: parts)
+        var ranges: [KeyRange] = []
+        var offset: UInt64 = 0
+        let span = KeyArithmetic.distance(low, high)
+        while true {
+            let (next, overflow) = offset.addingReportingOverflow(width)
+            let last = overflow || next > span
+            ranges.append(KeyRange(lower: low &+ Int64(bitPattern: offset), upper: last ? nil : low &+ Int64(bitPattern: next)))
+            if last { return ranges }
+            offset = next
+        }
+    }
+
     func predicate(column: String) -> Predicate? {
         Predicate.all([
             lower.map { .greaterOrEqual(column: column, than: .integer($0)) },
             upper.map { .less(column: column, than: .integer($0)) },
         ])
     }
+}
+
+/// Integer key arithmetic that cannot trap: keys span up to 2^64 − 1, more than an Int64 holds, so distances
+/// are unsigned.
+enum KeyArithmetic {
+    /// `high − low` for `low ≤ high`, exactly.
+    static func distance(_ low: Int64, _ high: Int64) -> UInt64 { UInt64(bitPattern: high &- low) }
+
+    /// The width that splits `low…high` into at most `parts` ranges: ⌊span / parts⌋ + 1, at least 1.
+    static func width(low: Int64, high: Int64, parts: Int) -> UInt64 {
+        let (width, overflow) = (distance(low, high) / UInt64(max(1, parts))).addingReportingOverflow(1)
+        return overflow ? UInt64.max : width
+    }
+
+    /// `base + offset` when it is an Int64, nil when it lies above Int64.max.
+    static func offset(_ base: Int64, by offset: UInt64) -> Int64? {
+        let headroom = distance(base, Int64.max)
+        return offset <= headroom ? base &+ Int64(bitPattern: offset) : nil
+    }
+
 }

@@ -34,6 +34,8 @@ struct ParallelStrategy: LoadStrategy {
         let batchSize = plan.batchSize
         let keyIndex = plan.keyIndex
         let timestampIndex = plan.timestampIndex
+        let holding = plan.mode.holdsTimestampDuringPass
+        let keyType = plan.columns[keyIndex].type
         load.usage.measure("ParallelStrategy.workers") {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
                 let (source, writer) = workers.connections[index]
@@ -42,7 +44,9 @@ struct ParallelStrategy: LoadStrategy {
                     try source.stream(queries[index].sql, queries[index].parameters, batchSize: batchSize) { batch in
                         let written = try writer.connection.transaction { try writer.write(batch.map(\.values), .upsert) }
                         for row in batch {
-                            outcome.cursor.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] })
+                            if !keyType.holds(row[keyIndex]) { continue }
+                            outcome.cursor.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] },
+                                                   holdingTimestamp: holding)
                         }
                         outcome.read += batch.count
                         outcome.written += written.written
@@ -90,24 +94,18 @@ struct ParallelStrategy: LoadStrategy {
         return WorkerConnections(connections: connections)
     }
 
-    /// Splits the keys matching the phase into `count` equal-width ranges; none when nothing matches.
+    /// Splits the keys matching the phase into `count` equal-width ranges over the whole ±2^63 span; none when
+    /// nothing matches.
     private func keyRanges(_ phase: ReadPhase, reader: SourceReader, count: Int) throws -> [KeyRange]? {
-        var builder = SQLBuilder(engine: reader.connection.engine)
+        var builder = SQLBuilder(dialect: reader.connection.dialect, columns: reader.plan.columns)
         let key = quoteIdentifier(reader.plan.keyColumn)
         var sql = "SELECT MIN(\(key)), MAX(\(key)) FROM \(reader.plan.source.quoted)"
         if let condition = phase.condition { sql += " WHERE " + builder.render(condition) }
         let row = try reader.connection.query(sql, builder.parameters).first
         guard let low = row?[0].int64, let high = row?[1].int64 else { return [] }
-        let width = max(1, (high - low) / Int64(count) + 1)
-        var ranges: [KeyRange] = []
-        var start = low
-        while start <= high {
-            let (end, overflow) = start.addingReportingOverflow(width)
-            let last = overflow || end > high
-            ranges.append(KeyRange(lower: ranges.isEmpty ? nil : start, upper: last ? nil : end))
-            if last { break }
-            start = end
-        }
+        // Open at both ends: whatever lies outside MIN…MAX (nothing, in one snapshot) is still read.
+        var ranges = KeyRange.split(low: low, high: high, parts: count)
+        ranges[0] = KeyRange(lower: nil, upper: ranges[0].upper)
         return ranges
     }
 }

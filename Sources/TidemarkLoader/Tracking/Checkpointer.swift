@@ -48,7 +48,14 @@ final class Checkpointer {
         try LoadCancellation.check()
         var next = cursor
         let keyIndex = plan.keyIndex, timestampIndex = plan.timestampIndex
-        for row in rows { next.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] }) }
+        let holding = plan.mode.holdsTimestampDuringPass
+        let keyType = plan.columns[keyIndex].type
+        for row in rows {
+            // A key of another type than its column (a REAL in a SQLite INTEGER key) is a rejected row; it must
+            // not become a cursor no later run could read back.
+            if !keyType.holds(row[keyIndex]) { continue }
+            next.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] }, holdingTimestamp: holding)
+        }
         let outcome = try usage.measure("Pipeline.checkpoint") {
             try target.transaction {
                 let outcome = try usage.measure("Pipeline.write") { try writer.write(rows.map(\.values), mode) }
@@ -75,6 +82,14 @@ final class Checkpointer {
         try target.transaction { try tracking.write(row) }
         trackingRow = row
         cursor = newCursor
+    }
+
+    /// Ends the read pass: with every phase read, the pass's timestamp becomes the watermark (`and_logic`;
+    /// see ``Cursor/passTimestamp``). Stored at once, so a failure later in the run (verification) keeps it.
+    func completePass() throws {
+        let completed = cursor.completingPass()
+        guard completed != cursor else { return }
+        try checkpoint(completed)
     }
 
     /// Marks the load a success with the final cursor and this run's row count.

@@ -26,6 +26,18 @@ public struct TrackingRow: Sendable, Equatable {
     public var fence: Int64?
     /// When the table last finished a load with success (wall clock, like `_loaded_at`).
     public var lastSuccessAt: LocalTimestamp?
+    /// `and_logic`: the highest timestamp (and its key) read by a pass not yet completed (see
+    /// `Cursor.passTimestamp`); NULL when no pass is in progress.
+    public var passTimestampValue: String?
+    public var passTimestampKey: String?
+    /// How the cursor columns are to be read: ``TrackingRow/currentCursorFormat`` for rows this version wrote,
+    /// NULL for rows of earlier versions and of the original pipeline.
+    public var cursorFormat: Int64?
+
+    /// 2: `last_timestamp_value` of an `and_logic` table is the watermark of the last completed pass, and a pass
+    /// in progress keeps its own in `pass_timestamp_value`. (Before, it was the highest timestamp read so far,
+    /// even by a pass that was interrupted.)
+    public static let currentCursorFormat: Int64 = 2
 }
 
 /// The columns of `etl_load_status` Tidemark creates, for code outside the loader that names them (a scenario's
@@ -64,6 +76,9 @@ struct LoadStatusTable {
         ColumnDefinition("run_id", .varchar(length: 64)),
         ColumnDefinition("fence", .bigint),
         ColumnDefinition("last_success_at", .timestamp),
+        ColumnDefinition("pass_timestamp_value", .text),
+        ColumnDefinition("pass_timestamp_key", .text),
+        ColumnDefinition("cursor_format", .bigint),
     ]
 
     /// Creates the table, or completes one that exists: the original pipeline's own table (an `id` key, a unique
@@ -117,7 +132,8 @@ struct LoadStatusTable {
             rowsLoaded: row["rows_loaded"]?.int64 ?? 0, loadStatus: text("load_status"), loadedAt: timestamp("_loaded_at"),
             timestampColumnName: text("timestamp_column_name"), lastTimestampKey: text("last_timestamp_key"),
             lastError: text("last_error"), runID: text("run_id"), fence: row["fence"]?.int64,
-            lastSuccessAt: timestamp("last_success_at"))
+            lastSuccessAt: timestamp("last_success_at"), passTimestampValue: text("pass_timestamp_value"),
+            passTimestampKey: text("pass_timestamp_key"), cursorFormat: row["cursor_format"]?.int64)
     }
 
     /// Writes the whole row (insert or update) unless the stored row carries a larger fence: then a newer run
@@ -131,6 +147,8 @@ struct LoadStatusTable {
             row.lastTimestampKey.map(Value.text) ?? .null, row.lastError.map(Value.text) ?? .null,
             row.runID.map(Value.text) ?? .null, row.fence.map(Value.integer) ?? .null,
             row.lastSuccessAt.map(Value.timestamp) ?? .null,
+            row.passTimestampValue.map(Value.text) ?? .null, row.passTimestampKey.map(Value.text) ?? .null,
+            row.cursorFormat.map(Value.integer) ?? .null,
         ] + loadedAtAliases.map { _ in row.loadedAt.map(Value.timestamp) ?? .null }
         let names = Self.contractColumns.map(\.name) + loadedAtAliases
         let placeholders = (1...names.count).map(connection.engine.placeholder).joined(separator: ", ")
@@ -162,6 +180,9 @@ extension TrackingRow {
         lastTimestampValue = cursor.timestamp?.description
         timestampColumnName = timestampColumn
         lastTimestampKey = cursor.timestampKey.map(Self.text)
+        passTimestampValue = cursor.passTimestamp?.description
+        passTimestampKey = cursor.passTimestampKey.map(Self.text)
+        cursorFormat = Self.currentCursorFormat
     }
 
     static func text(_ value: Value) -> String {

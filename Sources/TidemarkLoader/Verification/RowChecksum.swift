@@ -33,7 +33,7 @@ struct RangeChecksum: Sendable, Equatable {
     /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper`, computed in the engine.
     static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String,
                         range: KeyRange, excluding: [Value] = []) throws -> RangeChecksum {
-        var builder = SQLBuilder(engine: db.engine)
+        var builder = SQLBuilder(dialect: db.dialect)
         var inner = "SELECT \(CanonicalRow.summand(columns, dialect: db.dialect)) AS h FROM \(table.quoted)"
         if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluding, key: key)]) {
             inner += " WHERE " + builder.render(condition)
@@ -45,27 +45,34 @@ struct RangeChecksum: Sendable, Equatable {
 
     /// The checksums of the `count` consecutive key ranges `[lower + b·width, lower + (b+1)·width)`, keyed by
     /// `b`; empty ranges are absent. One pass over the table, so verifying and locating differences costs about
-    /// one read of each side. Keys must lie in `lower…` and `key − lower` must not overflow (the caller checks).
+    /// one read of each side. Keys must lie in `lower…`; the last range ends at Int64.max.
     ///
     /// An engine that groups well (``SQLDialect/groupsRangesInOneScan``) sums the rows into their ranges in a
     /// hash table during one scan; otherwise each range is one indexed range scan with the same prepared
     /// statement — still one pass over the table, in key order.
     static func buckets(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String, lower: Int64,
-                        width: Int64, count: Int64, excluding: [Value] = []) throws -> [Int64: RangeChecksum] {
+                        width: UInt64, count: Int64, excluding: [Value] = []) throws -> [Int64: RangeChecksum] {
         if !db.dialect.groupsRangesInOneScan {
             var result: [Int64: RangeChecksum] = [:]
             for b in 0..<count {
-                let range = KeyRange(lower: lower + b * width, upper: lower + (b + 1) * width)
+                let range = bucketRange(b, lower: lower, width: width)
                 let checksum = try compute(db, table: table, columns: columns, key: key, range: range, excluding: excluding)
                 if checksum.count > 0 { result[b] = checksum }
             }
             return result
         }
-        var builder = SQLBuilder(engine: db.engine)
+        var builder = SQLBuilder(dialect: db.dialect)
         let k = quoteIdentifier(key)
-        var inner = "SELECT (\(k) - \(builder.bind(.integer(lower)))) / \(builder.bind(.integer(width))) AS b, "
-            + "\(CanonicalRow.summand(columns, dialect: db.dialect)) AS h FROM \(table.quoted)"
-        if let condition = excludingKeys(excluding, key: key) { inner += " WHERE " + builder.render(condition) }
+        // `key − lower` and the width can exceed a bigint when the keys span more than 2^63: then in numeric.
+        let low = builder.bind(.integer(lower))
+        let reach = UInt64(count).multipliedReportingOverflow(by: width)
+        let bucket = !reach.overflow && reach.partialValue <= UInt64(Int64.max)
+            ? "(\(k) - \(low)) / \(builder.bind(.integer(Int64(width))))"
+            : "FLOOR((CAST(\(k) AS NUMERIC) - \(low)) / CAST(\(builder.bind(.text(String(width)))) AS NUMERIC))"
+        var inner = "SELECT \(bucket) AS b, \(CanonicalRow.summand(columns, dialect: db.dialect)) AS h FROM \(table.quoted)"
+        if let condition = excludingKeys(excluding, key: key) {
+            inner += " WHERE " + builder.render(condition)
+        }
         let sql = "SELECT b, count(*), \(sums) FROM (\(inner)) AS rows GROUP BY b"
         var result: [Int64: RangeChecksum] = [:]
         try db.stream(sql, builder.parameters, batchSize: 4096) { rows in
@@ -74,6 +81,15 @@ struct RangeChecksum: Sendable, Equatable {
             }
         }
         return result
+    }
+
+    /// Range `b` of ``buckets(_:table:columns:key:lower:width:count:excluding:)``: open above where it would
+    /// end past Int64.max.
+    static func bucketRange(_ b: Int64, lower: Int64, width: UInt64) -> KeyRange {
+        // b·width ≤ the span of the keys, so the start is a key; the end may lie past Int64.max.
+        let start = lower &+ Int64(bitPattern: UInt64(b) &* width)
+        let end = UInt64(b + 1).multipliedReportingOverflow(by: width)
+        return KeyRange(lower: start, upper: end.overflow ? nil : KeyArithmetic.offset(lower, by: end.partialValue))
     }
 
     private static let sums = "COALESCE(sum(h >> 28), 0), COALESCE(sum(h & 268435455), 0)"

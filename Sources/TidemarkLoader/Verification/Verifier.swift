@@ -100,12 +100,12 @@ struct Verifier {
     }
 
     private func differingLeaves() throws -> Differences? {
-        guard let (low, high) = try integerBounds(), low > Int64.min / 4, high < Int64.max / 4 else {
+        guard let (low, high) = try integerBounds() else {
             let s = try checksum(source, .all)
             return s == (try checksum(target, .all)) ? nil : Differences(leaves: [.all], sourceCount: s.count)
         }
-        let width = max(1, (high - low) / Self.buckets + 1)
-        let count = (high - low) / width + 1
+        let width = KeyArithmetic.width(low: low, high: high, parts: Int(Self.buckets))
+        let count = Int64(KeyArithmetic.distance(low, high) / width) + 1
         // Both sides at once when they are different sessions: each engine scans its own table.
         let (left, right) = try inParallel(source.sessionID != target.sessionID, { [source, plan, key, excluded] in
             try RangeChecksum.buckets(source, table: plan.source, columns: plan.columns, key: key, lower: low,
@@ -114,14 +114,23 @@ struct Verifier {
             try RangeChecksum.buckets(target, table: plan.target, columns: targetColumns, key: key, lower: low,
                                       width: width, count: count, excluding: excluded)
         })
-        guard left != right else { return nil }
-        let sourceCount = left.values.reduce(0) { $0 + $1.count }
+        var sourceCount = left.values.reduce(0) { $0 + $1.count }
         let empty = RangeChecksum(count: 0, sum0: 0, sum1: 0)
         var leaves: [(range: KeyRange, rows: Int64)] = []
         for bucket in Set(left.keys).union(right.keys).sorted() where left[bucket] != right[bucket] {
-            let range = KeyRange(lower: low + bucket * width, upper: low + (bucket + 1) * width)
+            let range = RangeChecksum.bucketRange(bucket, lower: low, width: width)
             try bisect(range, source: left[bucket] ?? empty, target: right[bucket] ?? empty, into: &leaves)
         }
+        // Keys outside the integers' MIN…MAX: none, unless a key holds a value of another type (SQLite stores
+        // a REAL or a text in an INTEGER column as it is). Checked on both sides, so such a row is a difference
+        // (and a rejection when repaired), never a blind spot.
+        for outside in [KeyRange(lower: nil, upper: low), KeyRange(lower: KeyArithmetic.offset(high, by: 1), upper: nil)]
+        where outside.lower != nil || outside.upper != nil {
+            let s = try checksum(source, outside), t = try checksum(target, outside)
+            sourceCount += s.count
+            if s != t { leaves.append((outside, max(s.count, t.count))) }
+        }
+        guard !leaves.isEmpty else { return nil }
         // Comparing leaves row by row costs about what reloading them does: past the fraction, reload instead.
         let suspect = leaves.reduce(Int64(0)) { $0 + $1.rows }
         if Double(suspect) > settings.reloadFraction * Double(sourceCount) {
@@ -133,7 +142,9 @@ struct Verifier {
     /// Buckets of the first verification pass: about `leafSize` rows each up to a million rows.
     private static let buckets: Int64 = 4096
 
-    /// The smallest and largest key on either side, when the key is an integer.
+    /// The smallest and largest integer key on either side, when the key is an integer column. A bound that is
+    /// not an integer (SQLite keeps a REAL or a text in an INTEGER column) is rounded outwards when it is a
+    /// number, and otherwise left to the ranges outside the bounds, which are checked too.
     private func integerBounds() throws -> (Int64, Int64)? {
         guard plan.columns[plan.keyIndex].type.isInteger else { return nil }
         let k = quoteIdentifier(key)
@@ -141,39 +152,54 @@ struct Verifier {
         var high: Int64?
         for (db, table) in [(source, plan.source), (target, plan.target)] {
             guard let row = try db.query("SELECT MIN(\(k)), MAX(\(k)) FROM \(table.quoted)").first else { continue }
-            if let v = row[0].int64 { low = min(low ?? v, v) }
-            if let v = row[1].int64 { high = max(high ?? v, v) }
+            if let v = Self.integer(row[0], rounding: .down) { low = min(low ?? v, v) }
+            if let v = Self.integer(row[1], rounding: .up) { high = max(high ?? v, v) }
         }
-        guard let low, let high else { return nil }
+        guard let low, let high, low <= high else { return nil }
         return (low, high)
+    }
+
+    /// An integer key bound; a double rounded the given way and clamped to Int64.
+    private static func integer(_ value: Value, rounding: FloatingPointRoundingRule) -> Int64? {
+        switch value {
+        case .integer(let v): return v
+        case .double(let d) where !d.isNaN:
+            let r = d.rounded(rounding)
+            if r <= -9.223372036854775808e18 { return Int64.min }
+            if r >= 9.223372036854775807e18 { return Int64.max }
+            return Int64(r)
+        default: return nil
+        }
     }
 
     /// Splits a differing range until its parts are leaves; appends the differing leaves with their row counts
     /// (the larger side).
     private func bisect(_ range: KeyRange, source s: RangeChecksum, target t: RangeChecksum,
                         into leaves: inout [(range: KeyRange, rows: Int64)]) throws {
-        guard let lower = range.lower, let upper = range.upper,
-            max(s.count, t.count) > Int64(settings.leafSize), upper - lower > 1
+        guard let lower = range.lower, let upper = range.upper, lower < upper,
+            max(s.count, t.count) > Int64(settings.leafSize), KeyArithmetic.distance(lower, upper) > 1
         else {
             leaves.append((range, max(s.count, t.count)))
             return
         }
-        let width = max(1, (upper - lower + Int64(settings.bisectionFactor) - 1) / Int64(settings.bisectionFactor))
-        var start = lower
-        while start < upper {
-            let end = min(upper, start + width)
-            let part = KeyRange(lower: start, upper: end)
+        let span = KeyArithmetic.distance(lower, upper)
+        let factor = UInt64(settings.bisectionFactor)
+        let width = max(1, span / factor + (span % factor == 0 ? 0 : 1))
+        var offset: UInt64 = 0
+        while offset < span {
+            let next = min(span, offset + width)  // ≤ span: no overflow
+            let part = KeyRange(lower: lower &+ Int64(bitPattern: offset), upper: lower &+ Int64(bitPattern: next))
             let ps = try checksum(source, part)
             let pt = try checksum(target, part)
             if ps != pt { try bisect(part, source: ps, target: pt, into: &leaves) }
-            start = end
+            offset = next
         }
     }
 
     /// (key, row hash) lists of both sides of a leaf, compared.
     private func compareLeaf(_ range: KeyRange) throws -> LeafDifference {
         func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: Value] {
-            var builder = SQLBuilder(engine: db.engine)
+            var builder = SQLBuilder(dialect: db.dialect)
             var sql = "SELECT \(quoteIdentifier(key)), \(db.dialect.rowHash(columns)) FROM \(table.quoted)"
             if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluded, key: key)]) {
                 sql += " WHERE " + builder.render(condition)
@@ -197,27 +223,37 @@ struct Verifier {
     }
 
     /// The cursor of the verified state: the source's highest key, and its highest dated timestamp with its
-    /// highest key.
+    /// highest key — both in the order cursors compare in (timestamps as instants, text byte by byte), not by
+    /// MAX(), which compares SQLite's timestamps as text and PostgreSQL's text in the column's collation.
     func verifiedCursor() throws -> Cursor {
         var cursor = Cursor()
+        let dialect = source.dialect
+        let types = Dictionary(plan.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        func descending(_ column: String) -> String { dialect.comparable(column, type: types[column]) + " DESC" }
         let k = quoteIdentifier(key)
-        cursor.key = try source.scalar("SELECT MAX(\(k)) FROM \(plan.source.quoted)").flatMap { $0.isNull ? nil : $0 }
+        cursor.key = try source.query(
+            "SELECT \(k) FROM \(plan.source.quoted) WHERE \(k) IS NOT NULL ORDER BY \(descending(key)) LIMIT 1"
+        ).first?[0]
         guard let ts = plan.timestampColumn else { return cursor }
-        let t = quoteIdentifier(ts)
-        let newest = try source.scalar(
-            "SELECT MAX(\(t)) FROM \(plan.source.quoted) WHERE \(t) IS NOT NULL AND \(t) <> \(source.engine.placeholder(1))",
-            [.timestamp(.zeroDate)])
-        // SQLite reports MAX() of a timestamp column as its text.
-        let timestamp: LocalTimestamp? = switch newest {
+        var builder = SQLBuilder(dialect: dialect, types: types)
+        // Dated rows, below the largest timestamp there is (SQLite text that is no timestamp sorts after it).
+        let dated = builder.render(.and([
+            .not(.undated(column: ts)),
+            .less(column: ts, than: .timestamp(LocalTimestamp(year: 9999, month: 12, day: 31, hour: 23, minute: 59,
+                                                              second: 59, microsecond: 999_999))),
+        ]))
+        let newest = try source.query(
+            "SELECT \(quoteIdentifier(ts)), \(k) FROM \(plan.source.quoted) WHERE \(dated) "
+                + "ORDER BY \(descending(ts)), \(descending(key)) LIMIT 1", builder.parameters).first
+        // SQLite reports a timestamp column's value as text when its declared type is lost in an expression.
+        let timestamp: LocalTimestamp? = switch newest?[0] {
         case .timestamp(let value)?: value
         case .text(let text)?: LocalTimestamp(text)
         default: nil
         }
-        if let timestamp {
+        if let timestamp, timestamp != .zeroDate {
             cursor.timestamp = timestamp
-            cursor.timestampKey = try source.scalar(
-                "SELECT MAX(\(k)) FROM \(plan.source.quoted) WHERE \(t) = \(source.engine.placeholder(1))",
-                [.timestamp(timestamp)])
+            cursor.timestampKey = newest?[1]
         }
         return cursor
     }
