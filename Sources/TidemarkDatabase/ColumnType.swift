@@ -71,6 +71,24 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
     /// Whether values of the type are points in time a cursor can follow.
     public var isTimestamp: Bool { self == .timestamp || self == .timestampWithTimeZone }
 
+    /// The narrowest type of this one's kind that holds every value of both this type and `other` (a source
+    /// column that was widened): nil when this type already holds them all, or when the two are not of one kind.
+    /// Never narrower in any respect: a numeric keeps the larger integer part and the larger scale.
+    public func widened(toHold other: ColumnType) -> ColumnType? {
+        switch (self, other) {
+        case (.smallint, .integer), (.smallint, .bigint), (.integer, .bigint): return other
+        case (.real, .double): return .double
+        case (.varchar(let n), .varchar(let m)) where m > n: return other
+        case (.character(let n), .character(let m)) where m > n: return other
+        case (.varchar, .text): return .text
+        case (.numeric(let p, let s), .numeric(let q, let t)) where p > 0:
+            guard q > 0 else { return .numeric(precision: 0, scale: 0) }
+            let digits = max(p - s, q - t), scale = max(s, t)
+            return digits + scale > p || scale > s ? .numeric(precision: digits + scale, scale: scale) : nil
+        default: return nil
+        }
+    }
+
     /// The type of a standard SQL declaration every engine reads the same way (`integer`, `varchar(20)`,
     /// `numeric(10,2)`, `timestamp with time zone`, …), or nil when the meaning depends on the engine. Drivers
     /// try their own spellings first and fall back to this.

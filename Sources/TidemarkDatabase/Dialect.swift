@@ -21,6 +21,10 @@ public protocol SQLDialect: Sendable {
     /// The column's type in a CREATE TABLE or ADD COLUMN.
     func ddl(_ type: ColumnType) -> String
 
+    /// `ALTER TABLE … ALTER COLUMN … TYPE …` widening a column to `type`; nil when the engine does not enforce
+    /// declared types (SQLite), so there is nothing to change.
+    func widenColumn(_ column: String, of table: TableName, to type: ColumnType) -> String?
+
     /// `CREATE SCHEMA IF NOT EXISTS …`, or nil when the engine has no schemas.
     func createSchema(_ schema: String) -> String?
 

@@ -55,6 +55,10 @@ public struct MySQLDialect: SQLDialect {
 
     public func createSchema(_ schema: String) -> String? { nil }
 
+    public func widenColumn(_ column: String, of table: TableName, to type: ColumnType) -> String? {
+        "ALTER TABLE \(table.quoted) MODIFY \(quoteIdentifier(column)) \(ddl(type))"
+    }
+
     /// MySQL has no schema that makes a table temporary (`CREATE TEMPORARY TABLE` does): the name is returned
     /// unqualified, and the writer's staging table needs that spelling before MySQL can be a target.
     public func temporaryTable(_ name: String) -> TableName { TableName(name) }

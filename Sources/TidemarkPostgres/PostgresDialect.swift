@@ -36,6 +36,11 @@ public struct PostgresDialect: SQLDialect {
         }
     }
 
+    /// Rewrites the column; values keep their meaning (a numeric gains trailing zeros, never loses a digit).
+    public func widenColumn(_ column: String, of table: TableName, to type: ColumnType) -> String? {
+        "ALTER TABLE \(table.quoted) ALTER COLUMN \(quoteIdentifier(column)) TYPE \(ddl(type))"
+    }
+
     public func createSchema(_ schema: String) -> String? {
         "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))"
     }

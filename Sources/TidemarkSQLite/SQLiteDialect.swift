@@ -62,6 +62,9 @@ public struct SQLiteDialect: SQLDialect {
 
     public func createSchema(_ schema: String) -> String? { nil }
 
+    /// A declared type is only an affinity to SQLite: a longer text or a wider number fits as it is.
+    public func widenColumn(_ column: String, of table: TableName, to type: ColumnType) -> String? { nil }
+
     public func temporaryTable(_ name: String) -> TableName { TableName(name, schema: "temp") }
 
     /// SQLite keeps a name of any length.

@@ -103,3 +103,59 @@ import TidemarkTestSupport
         #expect(object["Pipeline.plan"]?["total_seconds"] as? Double == 0.5)
     }
 }
+
+/// A source column widened since the target was made widens the target's; never narrowed, never rounded.
+@Suite struct TypeDriftTests {
+    static func config() -> TableConfig {
+        var config = TableConfig(name: "drift")
+        config.primaryKey = ["id"]
+        return config
+    }
+
+    static func widenSource(_ bench: LoadBench) throws {
+        let table = bench.table("drift", on: bench.source).quoted
+        for (column, type) in [("name", "varchar(40)"), ("amount", "numeric(12,4)"), ("n", "bigint")] {
+            try bench.source.execute("ALTER TABLE \(table) ALTER COLUMN \(column) TYPE \(type)")
+        }
+        try bench.source.execute("INSERT INTO \(table) VALUES (3, 'a name longer than ten', 12345678.1234, 5000000000)")
+    }
+
+    @Test(arguments: [LoadPath(source: .postgres, target: .postgres), LoadPath(source: .postgres, target: .sqlite)])
+    func `a widened source column widens the target column`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            try bench.source.execute("""
+                CREATE TABLE drift (id bigint PRIMARY KEY, name varchar(10), amount numeric(10,2), n integer);
+                INSERT INTO drift VALUES (1, 'short', 1.50, 7), (2, NULL, -99999999.99, -2147483648);
+                """)
+            #expect(bench.load(Self.config(), strategy: .standard, policy: .reconcile).error == nil)
+            try Self.widenSource(bench)
+            let widened = bench.load(Self.config(), strategy: .standard, policy: .reconcile)
+            #expect(widened.error == nil)
+            #expect(widened.rows_rejected == 0)
+            #expect(widened.verified)
+            if path.target == .postgres {
+                #expect(widened.warnings.filter { $0.contains("widening") }.count == 3)
+                let types = try bench.target.columns(of: bench.table("drift", on: bench.target)).map(\.type)
+                #expect(types == [.bigint, .varchar(length: 40), .numeric(precision: 12, scale: 4), .bigint])
+            }
+            let quiet = bench.load(Self.config(), strategy: .standard, policy: .reconcile)
+            #expect(quiet.fallback == .none && quiet.verified && quiet.warnings.isEmpty)
+            // Old rows keep their values exactly: PostgreSQL rewrites 1.50 as 1.5000, the same number at the new
+            // scale; SQLite, which does not retype columns, keeps the text 1.50, which verifies as that number.
+            if path.target == .postgres { try bench.expectSame("drift", key: "id") }
+        }
+    }
+
+    @Test func `a view on the column makes widening a clear error naming both types`() throws {
+        try LoadBench.with(LoadPath(source: .postgres, target: .postgres)) { bench in
+            try bench.source.execute("CREATE TABLE drift (id bigint PRIMARY KEY, name varchar(10), amount numeric(10,2), n integer)")
+            #expect(bench.load(Self.config(), strategy: .standard, policy: .reconcile).error == nil)
+            let target = bench.table("drift", on: bench.target).quoted
+            try bench.target.execute("CREATE VIEW \(bench.table("stg_drift", on: bench.target).quoted) AS SELECT id, name FROM \(target)")
+            try Self.widenSource(bench)
+            let refused = bench.load(Self.config(), strategy: .standard, policy: .reconcile)
+            #expect(refused.error?.contains("cannot widen target column name from varchar(10) to varchar(40)") == true)
+            #expect(try bench.count("drift", on: bench.target) == 0, "nothing written before the change")
+        }
+    }
+}

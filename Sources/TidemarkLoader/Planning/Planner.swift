@@ -223,6 +223,14 @@ struct TargetSchemaSync {
                 throw LoadError(table: table.name, "column \(column.name) is \(column.type) in the source but "
                     + "\(present.type) in the target; change the target column by hand (Tidemark never drops a table)")
             }
+            // A source column widened since the target was made (varchar(10) → varchar(40), numeric(10,2) →
+            // numeric(12,4), int → bigint) widens the target's; it is never narrowed.
+            if let wider = present.type.widened(toHold: column.type),
+               target.dialect.widenColumn(present.name, of: table, to: wider) != nil {
+                outcome.changes.append(.widenColumn(table, present.name, from: present.type, to: wider))
+                outcome.warnings.append("widening target column \(present.name) from \(present.type) to \(wider), "
+                    + "as the source's is now \(column.type)")
+            }
         }
         for definition in definitions where existingByName[dialect.identifierKey(definition.name)] == nil {
             outcome.addedColumns.append(definition.name)
@@ -259,6 +267,8 @@ public enum SchemaChange: Sendable, CustomStringConvertible {
     case addColumn(TableName, ColumnDefinition)
     /// A staging table an earlier run of Tidemark left behind (never a user's table; never with CASCADE).
     case dropLeftover(TableName)
+    /// A target column widened to hold what its source column now holds.
+    case widenColumn(TableName, String, from: ColumnType, to: ColumnType)
 
     func apply(on connection: any Connection) throws {
         switch self {
@@ -270,6 +280,16 @@ public enum SchemaChange: Sendable, CustomStringConvertible {
                 + connection.dialect.ddl(column.type))
         case .dropLeftover(let table):
             try connection.execute("DROP TABLE \(table.quoted)")
+        case .widenColumn(let table, let column, let from, let to):
+            guard let sql = connection.dialect.widenColumn(column, of: table, to: to) else { return }
+            do {
+                try connection.execute(sql)
+            } catch let error as DatabaseError where error.kind == .statement {
+                // PostgreSQL refuses while a view or rule uses the column (dbt's staging views do).
+                throw LoadError(table: table.name, "cannot widen target column \(column) from \(from) to \(to), "
+                    + "which the source now holds: \(error.reason). If views use the column, drop them, run again "
+                    + "and recreate them (dbt run); Tidemark never drops a user's objects")
+            }
         }
     }
 
@@ -278,6 +298,7 @@ public enum SchemaChange: Sendable, CustomStringConvertible {
         case .createTable(let schema): return "create target table \(schema.name)"
         case .addColumn(let table, let column): return "add column \(column.name) \(column.type) to \(table)"
         case .dropLeftover(let table): return "drop \(table), left behind by an earlier run"
+        case .widenColumn(let table, let column, let from, let to): return "widen \(table).\(column) from \(from) to \(to)"
         }
     }
 }

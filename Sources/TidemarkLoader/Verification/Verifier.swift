@@ -52,7 +52,9 @@ struct Verifier {
     let settings: ReconcileSettings
     /// Keys left out of every comparison: rejected rows whose source row has not changed since.
     let excluded: [Value]
-    /// The target's view of the source's columns (same names, the target's own types).
+    /// The target's view of the source's columns (same names, the target's own types — widened to the source's
+    /// where the source's grew, as the planner widened them; SQLite keeps its old declaration, so this is where
+    /// its values are read at the new scale).
     private let targetColumns: [ColumnInfo]
 
     init(plan: TablePlan, source: any Connection, target: any Connection, settings: ReconcileSettings,
@@ -63,7 +65,11 @@ struct Verifier {
         self.settings = settings
         self.excluded = excluded
         let byName = Dictionary(try target.columns(of: plan.target).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        self.targetColumns = plan.columns.map { byName[$0.name] ?? $0 }
+        self.targetColumns = plan.columns.map { column in
+            guard let own = byName[column.name] else { return column }
+            guard let wider = own.type.widened(toHold: column.type) else { return own }
+            return ColumnInfo(name: own.name, declaredType: own.declaredType, type: wider, isNullable: own.isNullable)
+        }
     }
 
     /// The same verifier leaving out other keys.
