@@ -61,13 +61,24 @@ enum SQLiteFunctions {
     /// ``Value`` and converted as the loader converts it, so both sides of a checksum agree.
     private static func recordText(_ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>) -> [UInt8]? {
         guard count >= 1, let kindsValue = arguments[0], !isNull(kindsValue) else { return nil }
-        let kinds = parseKinds(text(kindsValue))
-        guard kinds.count == Int(count) - 1 else { return nil }
+        // Read in place, once per row: a letter per column, a decimal's followed by its scale.
+        let kinds = text(kindsValue)  // valid through the call: the kinds value is not read again
+        var position = 0
+        var index = 0
         var out: [UInt8] = [UInt8(ascii: "(")]
         out.reserveCapacity(512)
-        for (index, (kind, scale)) in kinds.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            guard let value = arguments[index + 1], !isNull(value) else { continue }
+        while position < kinds.count {
+            let kind = RowTextKind(rawValue: kinds[position]) ?? .text
+            position += 1
+            var scale: Int?
+            while position < kinds.count, (48...57).contains(kinds[position]) {
+                scale = (scale ?? 0) * 10 + Int(kinds[position] - 48)
+                position += 1
+            }
+            guard index < Int(count) - 1 else { return nil }
+            index += 1
+            if index > 1 { out.append(UInt8(ascii: ",")) }
+            guard let value = arguments[index], !isNull(value) else { continue }
             let storage = sqlite3_value_type(value)
             switch kind {
             case .integer where storage == SQLITE_INTEGER:
@@ -93,27 +104,44 @@ enum SQLiteFunctions {
                 } else {
                     appendConverted(value, kind: kind, scale: scale, to: &out)
                 }
-            case .text where storage == SQLITE_TEXT, .decimal where storage == SQLITE_TEXT && scale == nil:
+            case .text where storage == SQLITE_TEXT:
                 CanonicalText.appendQuoted(text(value), to: &out)
+            case .decimal where storage == SQLITE_TEXT && isCanonicalDecimal(text(value), scale: scale):
+                out.append(contentsOf: text(value))
             default:
                 appendConverted(value, kind: kind, scale: scale, to: &out)
             }
         }
+        guard index == Int(count) - 1 else { return nil }
         out.append(UInt8(ascii: ")"))
         return out
     }
 
-    /// `kinds` as (kind, scale) pairs: a letter, then the decimal scale when digits follow it.
-    private static func parseKinds(_ kinds: UnsafeRawBufferPointer) -> [(RowTextKind, Int?)] {
-        var result: [(RowTextKind, Int?)] = []
-        for byte in kinds {
-            if (48...57).contains(byte), let last = result.last {
-                result[result.count - 1].1 = (last.1 ?? 0) * 10 + Int(byte - 48)
-            } else {
-                result.append((RowTextKind(rawValue: byte) ?? .text, nil))
+    /// Whether stored decimal text already is its canonical spelling (what Tidemark writes): `-?digits[.digits]`
+    /// without a superfluous leading zero or a negative zero, with exactly `scale` fraction digits when the
+    /// column has a scale.
+    private static func isCanonicalDecimal(_ text: UnsafeRawBufferPointer, scale: Int?) -> Bool {
+        var i = 0
+        let negative = i < text.count && text[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        let start = i
+        while i < text.count, (48...57).contains(text[i]) { i += 1 }
+        let wholeDigits = i - start
+        guard wholeDigits > 0, wholeDigits == 1 || text[start] != UInt8(ascii: "0") else { return false }
+        var fractionDigits = 0
+        var allZero = wholeDigits == 1 && text[start] == UInt8(ascii: "0")
+        if i < text.count {
+            guard text[i] == UInt8(ascii: "."), i + 1 < text.count else { return false }
+            i += 1
+            while i < text.count, (48...57).contains(text[i]) {
+                if text[i] != UInt8(ascii: "0") { allZero = false }
+                fractionDigits += 1
+                i += 1
             }
+            guard i == text.count else { return false }
         }
-        return result
+        if negative && allZero { return false }
+        return scale.map { $0 == fractionDigits } ?? true
     }
 
     /// A value stored in another form than its column's canonical one: converted to the column's type (see
