@@ -85,6 +85,8 @@ public struct PostgresDialect: SQLDialect {
             let c = quoteIdentifier(column.name)
             switch column.type {
             case .double, .real: return "encode(float8send(\(c)::float8 + 0.0::float8), 'hex')"
+            // An integer column loaded into a boolean one (only its 0/1 values are).
+            case .boolean where columnType(declared: column.declaredType).isInteger: return "(\(c) <> 0)"
             default: return c
             }
         }.joined(separator: ", ") + ")::text"

@@ -159,3 +159,34 @@ import TidemarkTestSupport
         }
     }
 }
+
+/// A target table the team made themselves, as the original pipeline's raw DDL does: a flag the source keeps as
+/// a 0/1 integer is a boolean there.
+@Suite struct ExistingTargetTests {
+    @Test(arguments: LoadPath.all)
+    func `0 and 1 load into the team's boolean column; anything else is a rejection`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            let source = bench.table("flags", on: bench.source).quoted
+            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"IsHidden\" SMALLINT, note TEXT)")
+            try bench.source.execute("INSERT INTO \(source) VALUES (1, 0, 'a'), (2, 1, 'b'), (3, NULL, 'c'), (4, 2, 'd')")
+            try bench.target.createSchemaIfMissing(bench.targetSchema)
+            let target = TableName("flags", schema: bench.targetSchema ?? (path.target == .postgres ? "raw" : nil))
+            try bench.target.execute("CREATE TABLE \(target.quoted) (id BIGINT PRIMARY KEY, \"IsHidden\" BOOLEAN, note TEXT)")
+            var config = TableConfig(name: "flags")
+            config.primaryKey = ["id"]
+            config.onReject = .warn
+            let first = bench.load(config, strategy: .standard, policy: .reconcile)
+            #expect(first.error == nil, "\(first.error ?? "")")
+            #expect(first.rows_rejected == 1, "2 is not a truth value")
+            let stored = try bench.target.query("SELECT \"IsHidden\" FROM \(target.quoted) ORDER BY id").map { $0[0] }
+            #expect(stored == [.boolean(false), .boolean(true), .null] || stored == [.integer(0), .integer(1), .null])
+            let quiet = bench.load(config, strategy: .standard, policy: .reconcile)
+            #expect(quiet.fallback == .none, "no false alarm: \(quiet.fallback_reason ?? "")")
+            // Found when it changes behind the cursor.
+            try bench.source.execute("UPDATE \(source) SET \"IsHidden\" = 1 WHERE id = 1")
+            let found = bench.load(config, strategy: .standard, policy: .reconcile)
+            #expect(found.fallback == .repair)
+            #expect(try bench.target.scalar("SELECT \"IsHidden\" FROM \(target.quoted) WHERE id = 1")?.int64 == 1)
+        }
+    }
+}

@@ -31,7 +31,7 @@ struct Planner {
         // Names the target would alter or take for one are refused before anything is written.
         let names = TargetNames(dialect: target.dialect)
         try names.checkTable(targetTable)
-        let columns = try source.columns(of: sourceTable)
+        var columns = try source.columns(of: sourceTable)
         guard !columns.isEmpty else { throw LoadError(table: name, "source table \(sourceTable) does not exist") }
         try names.checkColumns(columns.map(\.name), table: name)
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -68,6 +68,12 @@ struct Planner {
 
         var sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable).plan()
         warnings += sync.warnings
+        // Values are converted to what the target column holds; the checksum spells the source's the same way.
+        columns = columns.map { column in
+            sync.convertedTypes[column.name].map {
+                ColumnInfo(name: column.name, declaredType: column.declaredType, type: $0, isNullable: column.isNullable)
+            } ?? column
+        }
         // Earlier versions reloaded through a permanent `tidemark_swap_<table>` and could leave it behind.
         let leftover = TableName("tidemark_swap_" + name, schema: targetTable.schema)
         if try target.tableExists(leftover) {
@@ -203,6 +209,8 @@ struct TargetSchemaSync {
         var changes: [SchemaChange] = []
         var addedColumns: [String] = []
         var warnings: [String] = []
+        /// Source columns whose values are converted to an existing target column's other type, by name.
+        var convertedTypes: [String: ColumnType] = [:]
     }
 
     func plan() throws -> Outcome {
@@ -219,6 +227,12 @@ struct TargetSchemaSync {
                                         uniquingKeysWith: { a, _ in a })
         for column in source {
             guard let present = existingByName[dialect.identifierKey(column.name)] else { continue }
+            // A target table made by someone else may hold a flag as boolean where the source has 0/1 in an
+            // integer (the original pipeline decided from the data): converted row by row, 0/1 only.
+            if column.type.isInteger, present.type == .boolean {
+                outcome.convertedTypes[column.name] = .boolean
+                continue
+            }
             if !Self.compatible(present.type, column.type) {
                 throw LoadError(table: table.name, "column \(column.name) is \(column.type) in the source but "
                     + "\(present.type) in the target; change the target column by hand (Tidemark never drops a table)")
