@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TidemarkConfig
 import TidemarkDrivers
 import TidemarkFixtures
 import TidemarkPostgres
@@ -104,7 +105,12 @@ import TidemarkTestSupport
         #expect(none.status == 64 && none.stderr.contains("matches no table"))
     }
 
-    @Test func `SIGINT stops the load between batches, marks it failed, and the next run converges`() throws {
+    /// Every strategy stops between batches; SIGTERM as well as SIGINT (exit 128 + the signal).
+    @Test(arguments: [(StrategyKind.standard, SIGINT), (.streaming, SIGINT), (.chunked, SIGINT), (.copy, SIGINT),
+                      (.parallel, SIGINT), (.chunked, SIGTERM), (.copy, SIGTERM)])
+    func `a signal stops the load between batches, marks it failed, and the next run converges`(
+        strategy: StrategyKind, signal: Int32
+    ) throws {
         let directory = try TestDatabases.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sourceURL = DatabaseURL.sqlite(path: directory + "/source.sqlite")
@@ -113,7 +119,7 @@ import TidemarkTestSupport
         try Fixtures.install(Fixtures.procedurelog(rows: 100_000, seed: 5), into: source)
         source.close()
         let arguments = ["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
-                         "--tables", "procedurelog", "--strategy", "chunked",
+                         "--tables", "procedurelog", "--strategy", strategy.rawValue,
                          "--method-usage", directory + "/logs/method_usage.json"]
         let config = directory + "/tables.yml"
         try "tables:\n  procedurelog:\n    primary_key: [ProcNum]\n    batch_size: 100\n".write(
@@ -133,12 +139,13 @@ import TidemarkTestSupport
             if (try? target.scalar("SELECT count(*) FROM procedurelog"))??.int64 ?? 0 > 0 { break }
             usleep(20_000)
         }
-        process.interrupt()
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        #expect(process.terminationStatus == 128 + signal)
         let tracking = try target.query("SELECT load_status, last_error FROM etl_load_status WHERE table_name = 'procedurelog'")
         #expect(tracking.first?[0] == "failed")
-        #expect(tracking.first?[1].string?.contains("interrupted (SIGINT)") == true)
+        #expect(tracking.first?[1].string?.contains(signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") == true,
+                "\(String(describing: tracking.first?[1]))")
         let loaded = try target.scalar("SELECT count(*) FROM procedurelog")?.int64 ?? 0
         #expect(loaded > 0 && loaded < 100_000)
 

@@ -42,6 +42,8 @@ struct ParallelStrategy: LoadStrategy {
                 let outcome = Result { () throws -> RangeOutcome in
                     var outcome = RangeOutcome()
                     try source.stream(queries[index].sql, queries[index].parameters, batchSize: batchSize) { batch in
+                        // A stop (SIGINT/SIGTERM) ends every worker between its batches, as it ends other strategies.
+                        try LoadCancellation.check()
                         let written = try writer.connection.transaction { try writer.write(batch.map(\.values), .upsert) }
                         for row in batch {
                             if !keyType.holds(row[keyIndex]) { continue }
