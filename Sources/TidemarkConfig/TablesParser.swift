@@ -13,7 +13,7 @@ struct TablesParser {
     static let ignoredSeedFields: Set<String> = [
         "extraction_strategy", "is_modeled", "dbt_model_types", "processing_priority", "time_gap_threshold_days",
         "estimated_processing_time_minutes", "memory_requirements_mb", "monitoring", "schema_hash",
-        "last_analyzed", "replicator_watermark_column", "column_names", "lookback_resync",
+        "last_analyzed", "replicator_watermark_column", "column_names",
     ]
 
     // MARK: - Document
@@ -193,6 +193,15 @@ struct TablesParser {
             config.onReject = try reader.choice(value, of: RejectSeverity.self)
         case "relationships":
             config.relationships = try reader.relationships(value)
+        case "lookback_resync":
+            // The seed re-upserts rows whose business dates fall in a window; Tidemark does not, and says so.
+            if value["enabled"]?.bool == true {
+                warnings.append(ConfigWarning(
+                    file: file, line: line(of: key), table: config.name, field: field,
+                    message: "lookback_resync is not implemented (Tidemark does not re-read a business-date window); "
+                        + "under reconcile, verification finds rows edited without a cursor bump, under none and "
+                        + "hybrid they stay stale"))
+            }
         case _ where Self.ignoredSeedFields.contains(field):
             break
         default:

@@ -157,9 +157,11 @@ struct SeedShapeTests {
             performance_category: tiny
         """
 
-    @Test func headExcerptLoadsWithoutWarnings() throws {
+    /// The seed's fields load; the one with a meaning Tidemark does not implement (procedurelog's enabled
+    /// `lookback_resync`) is named in a warning.
+    @Test func headExcerptLoadsWarningOnlyOfLookbackResync() throws {
         let file = try TablesFile.parse(Self.headExcerpt, file: "tables.yml")
-        #expect(file.warnings.isEmpty)
+        #expect(file.warnings.map { "\($0.table ?? "") \($0.field ?? "")" } == ["procedurelog lookback_resync"])
         #expect(file.tables.map(\.name) == ["medication", "allergydef", "procedurelog", "securitylog", "tmppatient"])
 
         var medication = TableConfig(name: "medication")

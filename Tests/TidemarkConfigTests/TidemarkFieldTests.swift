@@ -196,3 +196,23 @@ struct TidemarkFieldTests {
         #expect(file.warnings.isEmpty)
     }
 }
+
+@Suite struct SeedFieldWarningTests {
+    @Test func `an enabled lookback_resync is named in a warning, a disabled one is not`() throws {
+        let enabled = """
+            tables:
+              procedurelog:
+                primary_key: ProcNum
+                lookback_resync:
+                  enabled: true
+                  window_days: 30
+                  predicate_columns: [DateComplete, ProcDate]
+            """
+        let file = try TablesFile.parse(enabled, file: "tables.yml")
+        #expect(file.warnings.count == 1)
+        #expect(file.warnings.first?.field == "lookback_resync")
+        #expect(file.warnings.first?.line == 4)
+        let disabled = enabled.replacingOccurrences(of: "enabled: true", with: "enabled: false")
+        #expect(try TablesFile.parse(disabled, file: "tables.yml").warnings.isEmpty)
+    }
+}

@@ -181,3 +181,22 @@ import TidemarkTestSupport
         }
     }
 }
+
+/// Configured cursor columns Tidemark does not follow are named, never ignored in silence.
+@Suite struct UnusedCursorColumnTests {
+    @Test func `a second timestamp incremental column is named in a warning`() throws {
+        try LoadBench.with(LoadPath(source: .sqlite, target: .sqlite)) { bench in
+            try bench.source.execute("""
+                CREATE TABLE commlog (id INTEGER PRIMARY KEY, DateTEntry DATETIME, CommDateTime DATETIME);
+                INSERT INTO commlog VALUES (1, '2025-01-01 10:00:00', '2025-01-02 11:00:00');
+                """)
+            var config = TableConfig(name: "commlog")
+            config.primaryKey = ["id"]
+            config.incrementalColumns = ["id", "DateTEntry", "CommDateTime"]
+            config.incrementalStrategy = .orLogic
+            let result = bench.load(config, strategy: .standard, policy: .reconcile)
+            #expect(result.error == nil)
+            #expect(result.warnings.contains { $0.contains("only DateTEntry is followed") && $0.contains("CommDateTime") })
+        }
+    }
+}

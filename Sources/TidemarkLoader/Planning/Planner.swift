@@ -60,6 +60,11 @@ struct Planner {
         let primary = config.primaryIncrementalColumn.flatMap { byName[$0] == nil ? nil : $0 } ?? keyColumn
         let timestampCandidates = ([primary] + incremental).filter { $0 != keyColumn && byName[$0]?.type.isTimestamp == true }
         var timestampColumn = timestampCandidates.first
+        if timestampCandidates.count > 1 {
+            warnings.append("only \(timestampCandidates[0]) is followed as the timestamp cursor; "
+                + timestampCandidates.dropFirst().joined(separator: ", ") + " not (one timestamp cursor per table "
+                + "so far): rows whose only change is there are found by reconcile's verification, not by none or hybrid")
+        }
         let mode = Self.mode(config: config, primary: primary, keyColumn: keyColumn, timestampColumn: timestampColumn)
         if mode == .key { timestampColumn = nil }
         if config.incrementalColumns.contains(where: { $0 != keyColumn && byName[$0] != nil && byName[$0]?.type.isTimestamp != true }) {
