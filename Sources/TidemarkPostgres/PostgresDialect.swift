@@ -111,7 +111,8 @@ public struct PostgresDialect: SQLDialect {
     }
 
     public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool {
-        let probe = "tidemark (1,\"a b\",2025-10-11 23:10:58.906547)"
+        // Non-ASCII too: a database whose encoding is not UTF-8 (LATIN1) hashes other bytes for such text.
+        let probe = "tidemark (1,\"a b\",2025-10-11 23:10:58.906547,ñandú)"
         let server = try connection.scalar("SELECT hashtextextended($1::text COLLATE \"C\", 0)", [.text(probe)])
         return server == .integer(TextHash.hash(probe))
     }

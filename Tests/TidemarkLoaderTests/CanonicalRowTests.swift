@@ -124,3 +124,24 @@ import TidemarkTestSupport
         }
     }
 }
+
+/// A PostgreSQL database whose encoding is not UTF-8 hashes non-ASCII text over other bytes: found before any
+/// checksum is compared, and said plainly, instead of a table that repairs on every run.
+@Suite struct DatabaseEncodingTests {
+    @Test func `a LATIN1 database is refused for cross-engine checksums, a UTF-8 one is not`() throws {
+        let server = try TestDatabases.postgresServer()
+        guard case .postgres(let parameters) = server else { return }
+        let admin = try openConnection(server)
+        defer { admin.close() }
+        let name = "latin1_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+            + "TEMPLATE template0")
+        defer { _ = try? admin.execute("DROP DATABASE \(quoteIdentifier(name))") }
+        let latin1 = try openConnection(.postgres(parameters: parameters.filter { $0.keyword != "dbname" }
+            + [ConnectionParameter("dbname", name)]))
+        defer { latin1.close() }
+        #expect(try latin1.dialect.hashAgreesWithTidemark(on: latin1) == false)
+        #expect(throws: LoadError.self) { try CanonicalRow.checkHashAgreement(latin1, table: "t") }
+        #expect(try admin.dialect.hashAgreesWithTidemark(on: admin))
+    }
+}

@@ -17,9 +17,9 @@ enum CanonicalRow {
     /// that hashes otherwise is an error, not a table that never verifies.
     static func checkHashAgreement(_ db: any Connection, table: String) throws {
         guard try db.dialect.hashAgreesWithTidemark(on: db) else {
-            throw LoadError(table: table, "this \(db.engine.rawValue) server hashes text in another byte order than "
-                + "Tidemark does, so row checksums cannot be compared across engines; set `verify: off` for the table "
-                + "or use the hybrid policy")
+            throw LoadError(table: table, "this \(db.engine.rawValue) database hashes text differently from Tidemark "
+                + "(another byte order, or an encoding other than UTF-8, such as a LATIN1 database), so row checksums "
+                + "cannot be compared across engines; set `verify: off` for the table or use the hybrid policy")
         }
     }
 }
