@@ -17,8 +17,8 @@ struct ETLRun: ParsableCommand {
         discussion: """
             URLs: sqlite:PATH, sqlite::memory:, postgresql://user@host:port/db (or postgres://), or a libpq \
             key=value string; PG* environment variables fill in what a PostgreSQL URL leaves out.
-            Exit status: 0 every table loaded; 1 a load failed; 64 bad usage, config or URL; 130/143 stopped by \
-            SIGINT/SIGTERM.
+            Exit status: 0 every table loaded; 1 a load or verification failed, or a table has rejected rows and \
+            does not set on_reject: warn; 64 bad usage, config or URL; 130/143 stopped by SIGINT/SIGTERM.
             """,
         subcommands: [Load.self, Status.self],
         defaultSubcommand: Load.self)

@@ -200,3 +200,31 @@ import TidemarkTestSupport
         }
     }
 }
+
+/// A target the users made: a CHECK constraint of theirs refuses a value the conversion accepts. The engine's
+/// refusal isolates that row on either target engine, rejects it with the engine's reason, and the rest load.
+@Suite struct TargetRefusalTests {
+    @Test(arguments: [LoadPath(source: .sqlite, target: .sqlite), LoadPath(source: .sqlite, target: .postgres)],
+          [StrategyKind.standard, .copy])
+    func `a row the user's CHECK constraint refuses is rejected alone`(path: LoadPath, strategy: StrategyKind) throws {
+        try LoadBench.with(path) { bench in
+            try bench.source.execute("""
+                CREATE TABLE paid (id INTEGER PRIMARY KEY, amount INTEGER);
+                INSERT INTO paid VALUES (1, 10), (2, -5), (3, 30), (4, 40);
+                """)
+            try bench.target.createSchemaIfMissing(bench.targetSchema)
+            let target = TableName("paid", schema: bench.targetSchema ?? (path.target == .postgres ? "raw" : nil))
+            try bench.target.execute(
+                "CREATE TABLE \(target.quoted) (id BIGINT PRIMARY KEY, amount BIGINT CHECK (amount >= 0))")
+            var config = TableConfig(name: "paid")
+            config.primaryKey = ["id"]
+            let result = bench.load(config, strategy: strategy, policy: .reconcile)
+            #expect(result.rows_rejected == 1)
+            #expect(!result.verified)
+            #expect(result.error?.contains("1 row is rejected") == true)
+            #expect(try bench.target.scalar("SELECT count(*) FROM \(target.quoted)") == .integer(3))
+            let reason = try bench.target.scalar("SELECT reason FROM \(TableName("etl_rejected_rows", schema: target.schema).quoted)")
+            #expect(reason?.string?.contains("the target refused it") == true, "\(String(describing: reason))")
+        }
+    }
+}

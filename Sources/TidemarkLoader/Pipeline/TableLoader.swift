@@ -201,7 +201,7 @@ public final class TableLoader {
             options: options, logger: logger, usage: usage)
         checkpointer = load.checkpointer
         try load.writer.rejections.ensureExists()
-        load.writer.clearsRejections = !(try load.writer.rejections.rejected(for: config.name)).isEmpty
+        load.writer.clearsRejections = try load.writer.rejections.outstanding(for: config.name, examples: 0).count > 0
 
         logger.info("Using \(plan.strategy.rawValue) loading for \(config.name)")
         if let reason = plan.fullLoadReason { logger.info("Full load of \(config.name): \(reason)") }

@@ -127,7 +127,7 @@ struct RejectedRowsTable {
         let p = connection.engine.placeholder(1)
         let count = try connection.scalar("SELECT count(*) FROM \(table.quoted) WHERE table_name = \(p)",
                                           [.text(tableName)])?.int64 ?? 0
-        guard count > 0 else { return (0, []) }
+        guard count > 0, examples > 0 else { return (Int(count), []) }
         let keys = try connection.query(
             "SELECT key_value FROM \(table.quoted) WHERE table_name = \(p) ORDER BY key_value LIMIT \(examples)",
             [.text(tableName)]).compactMap { $0[0].string }
