@@ -68,17 +68,22 @@ public protocol SQLDialect: Sendable {
     /// the same on every engine for the same values (doubles by bit pattern, -0.0 as 0.0).
     func canonicalRow(_ columns: [ColumnInfo]) -> String
 
-    /// The SQL expression of a row's 64-bit hash: ``TextHash`` (PostgreSQL's `hashtextextended(text, 0)`) of
-    /// its canonical text.
-    func rowHash(_ columns: [ColumnInfo]) -> String
+    /// The SQL expression of a row's 64-bit hash by `function` (one of ``rowHashFunctions(on:)``) over its
+    /// canonical text.
+    func rowHash(_ columns: [ColumnInfo], using function: RowHashFunction) -> String
 
     /// Whether checksums of many key ranges are best computed by one grouped scan (a hash aggregate) rather
     /// than one indexed range scan per range (SQLite would sort every row into a temporary b-tree to group).
     var groupsRangesInOneScan: Bool { get }
 
-    /// Whether the engine's text hash agrees with ``TextHash`` on this connection (a server hashes text in its
-    /// own byte order), so row hashes compare across engines.
-    func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool
+    /// The number of whole `width`s from `lower` to `key` (all three integer expressions), rounded down: the
+    /// key's bucket in a grouped checksum scan. `exact` when `key − lower` may not fit in 64 bits, so the
+    /// arithmetic must be done in decimals.
+    func bucketNumber(of key: String, from lower: String, width: String, exact: Bool) -> String
+
+    /// The hash functions this connection computes exactly as ``RowHashFunction/hash(_:)`` does, in order of
+    /// preference: a server hashes text in its own encoding and byte order, so each is probed, not assumed.
+    func rowHashFunctions(on connection: any Connection) throws -> [RowHashFunction]
 
     // MARK: Ordering
 
@@ -97,6 +102,11 @@ public protocol SQLDialect: Sendable {
 }
 
 extension SQLDialect {
+    /// Integer division truncates in PostgreSQL and SQLite; keys at or above `lower` make that a floor.
+    public func bucketNumber(of key: String, from lower: String, width: String, exact: Bool) -> String {
+        exact ? "FLOOR((CAST(\(key) AS NUMERIC) - \(lower)) / CAST(\(width) AS NUMERIC))" : "(\(key) - \(lower)) / \(width)"
+    }
+
     public func comparable(_ column: String, type: ColumnType?) -> String { quoteIdentifier(column) }
     public func comparableParameter(_ placeholder: String, type: ColumnType?) -> String { placeholder }
     public func indexableLowerBound(_ value: Value, type: ColumnType?) -> Value? { nil }

@@ -106,25 +106,34 @@ public struct MySQLDialect: SQLDialect {
     // MARK: Verification
 
     /// PostgreSQL's `ROW(…)::text` rebuilt with CONCAT: `(v1,v2,…)`, NULL as nothing, a value in double quotes
-    /// (`"` and `\` doubled) when it is empty or holds `"` `\` `(` `)` `,` or white space. Zero dates as
-    /// `0001-01-01`, like the values the driver reads. Not yet equal to PostgreSQL's for doubles, which are
-    /// spelled by bit pattern there and MySQL SQL cannot reach a double's bits; text in another character set
-    /// than utf8mb4 is converted first.
+    /// (`"` and `\` doubled) when it is empty or holds `"` `\` `(` `)` `,` or white space; doubles by bit
+    /// pattern, zero dates as `0001-01-01` (like the values the driver reads), text converted to utf8mb4 first
+    /// whatever its column's character set.
     public func canonicalRow(_ columns: [ColumnInfo]) -> String {
         "CONCAT('(', " + columns.map { "COALESCE(\(fieldText($0)), '')" }.joined(separator: ", ',', ") + ", ')')"
     }
 
-    /// Not ``TextHash``: MariaDB has no built-in for PostgreSQL's lookup3 hash, and a stored function would need
-    /// rights on the source. The first 64 bits of the canonical text's SHA-256 instead, so checksums work within
-    /// MySQL; ``hashAgreesWithTidemark(on:)`` says they do not compare with other engines.
-    public func rowHash(_ columns: [ColumnInfo]) -> String {
-        "CAST(CONV(LEFT(SHA2(\(canonicalRow(columns)), 256), 16), 16, -10) AS SIGNED)"
+    /// MySQL has no lookup3 (and a stored function would need rights on the source): MD5 only.
+    public func rowHash(_ columns: [ColumnInfo], using function: RowHashFunction) -> String {
+        precondition(function == .md5, "MySQL computes md5 row hashes only")
+        return md5(canonicalRow(columns))
     }
+
+    /// The first 16 hex digits of the MD5, read as a signed 64-bit integer.
+    private func md5(_ text: String) -> String { "CAST(CONV(LEFT(MD5(\(text)), 16), 16, -10) AS SIGNED)" }
 
     public var groupsRangesInOneScan: Bool { true }
 
-    /// False: see ``rowHash(_:)``. Verifying a MySQL source against another engine is the next step.
-    public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool { false }
+    /// MySQL's `/` divides exactly (a decimal): `DIV` truncates. Its NUMERIC in a CAST is `DECIMAL(65,0)`.
+    public func bucketNumber(of key: String, from lower: String, width: String, exact: Bool) -> String {
+        exact ? "FLOOR((CAST(\(key) AS DECIMAL(65,0)) - \(lower)) / CAST(\(width) AS DECIMAL(65,0)))"
+            : "(\(key) - \(lower)) DIV \(width)"
+    }
+
+    public func rowHashFunctions(on connection: any Connection) throws -> [RowHashFunction] {
+        let server = try connection.scalar("SELECT " + md5("CONVERT(? USING utf8mb4)"), [.text(RowHashFunction.probe)])
+        return server == .integer(RowHashFunction.md5.hash(RowHashFunction.probe)) ? [.md5] : []
+    }
 
     /// One value of the row text, or NULL.
     private func fieldText(_ column: ColumnInfo) -> String {
@@ -132,7 +141,7 @@ public struct MySQLDialect: SQLDialect {
         switch column.type {
         case .bigint, .integer, .smallint, .numeric: return "CAST(\(c) AS CHAR)"
         case .boolean: return "CASE WHEN \(c) THEN 't' WHEN NOT \(c) THEN 'f' END"  // NULL stays NULL
-        case .double, .real: return "CAST(\(c) AS CHAR)"
+        case .double, .real: return doubleBits(c)
         // bytea's hex output `\x…`, quoted for its backslash, which is doubled.
         case .bytes: return "CONCAT('\"\\\\x', LOWER(HEX(\(c))), '\"')"
         case .date: return "IF(\(c) = '0000-00-00', '0001-01-01', DATE_FORMAT(\(c), '%Y-%m-%d'))"
@@ -142,11 +151,29 @@ public struct MySQLDialect: SQLDialect {
                 + "TRIM(TRAILING '0' FROM CONCAT('.', LPAD(MICROSECOND(\(c)), 6, '0'))))"
             return "IF(\(c) = '0000-00-00 00:00:00', '\"0001-01-01 00:00:00\"', "
                 + "CONCAT('\"', DATE_FORMAT(\(c), '%Y-%m-%d %H:%i:%s'), \(fraction), '\"'))"
-        case .text, .varchar, .character, .time, .uuid, .json, .jsonb, .foreign:
+        // TIME(p) prints all p digits; PostgreSQL drops the fraction's trailing zeros.
+        case .time: return "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM IF(\(c) LIKE '%.%', CAST(\(c) AS CHAR), CONCAT(CAST(\(c) AS CHAR), '.'))))"
+        case .text, .varchar, .character, .uuid, .json, .jsonb, .foreign:
             let text = "CONVERT(\(c) USING utf8mb4)"
             // NO_BACKSLASH_ESCAPES: '\' is one backslash. The class lists C's white space: \t \n \v \f \r.
             let quoted = "CONCAT('\"', REPLACE(REPLACE(\(text), '\\', '\\\\'), '\"', '\"\"'), '\"')"
             return "IF(\(text) = '' OR \(text) REGEXP '[\"\\\\(), \\t\\n\\x0b\\f\\r]', \(quoted), \(text))"
         }
+    }
+
+    /// A double's IEEE 754 bit pattern in 16 hex digits, as PostgreSQL's `float8send` spells it, computed
+    /// arithmetically (SQL cannot reach a double's bytes): the exponent from LOG2 corrected by one where
+    /// rounding put it off, the fraction by an exact division by a power of two. MySQL stores no NaN or
+    /// infinity, and -0.0 is spelled as 0.0 like everywhere.
+    private func doubleBits(_ c: String) -> String {
+        let a = "ABS(\(c))"
+        // LOG2 of the largest doubles rounds up to 1024.
+        let guess = "LEAST(FLOOR(LOG2(\(a))), 1023)"
+        // Never POW(2, 1024): MySQL refuses a result out of range instead of returning infinity.
+        let exponent = "(\(guess) - (POW(2, \(guess)) > \(a)) + (\(a) / POW(2, \(guess)) >= 2))"
+        let normal = "(((\(exponent) + 1023) << 52) | CAST((\(a) / POW(2, \(exponent)) - 1) * 4503599627370496 AS UNSIGNED))"
+        let subnormal = "CAST(\(a) / POW(2, -1074) AS UNSIGNED)"
+        let bits = "(((\(c) < 0) << 63) | IF(\(a) < 2.2250738585072014e-308, \(subnormal), \(normal)))"
+        return "IF(\(c) = 0, '0000000000000000', LPAD(LOWER(HEX(\(bits))), 16, '0'))"
     }
 }

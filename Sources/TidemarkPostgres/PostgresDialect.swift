@@ -92,9 +92,16 @@ public struct PostgresDialect: SQLDialect {
         }.joined(separator: ", ") + ")::text"
     }
 
-    /// Hashed byte-wise, hence `COLLATE "C"`.
-    public func rowHash(_ columns: [ColumnInfo]) -> String {
-        "hashtextextended(\(canonicalRow(columns)) COLLATE \"C\", 0)"
+    public func rowHash(_ columns: [ColumnInfo], using function: RowHashFunction) -> String {
+        hash(canonicalRow(columns), using: function)
+    }
+
+    /// `text` hashed byte-wise (hence `COLLATE "C"`); md5's first 16 hex digits read as a signed bigint.
+    private func hash(_ text: String, using function: RowHashFunction) -> String {
+        switch function {
+        case .lookup3: return "hashtextextended(\(text) COLLATE \"C\", 0)"
+        case .md5: return "('x' || left(md5(\(text)), 16))::bit(64)::bigint"
+        }
     }
 
     public var groupsRangesInOneScan: Bool { true }
@@ -110,11 +117,12 @@ public struct PostgresDialect: SQLDialect {
         }
     }
 
-    public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool {
-        // Non-ASCII too: a database whose encoding is not UTF-8 (LATIN1) hashes other bytes for such text.
-        let probe = "tidemark (1,\"a b\",2025-10-11 23:10:58.906547,ñandú)"
-        let server = try connection.scalar("SELECT hashtextextended($1::text COLLATE \"C\", 0)", [.text(probe)])
-        return server == .integer(TextHash.hash(probe))
+    /// Both, where the database's text is UTF-8 (a LATIN1 database hashes other bytes for non-ASCII text).
+    public func rowHashFunctions(on connection: any Connection) throws -> [RowHashFunction] {
+        try RowHashFunction.allCases.filter { function in
+            let server = try connection.scalar("SELECT " + hash("$1::text", using: function), [.text(RowHashFunction.probe)])
+            return server == .integer(function.hash(RowHashFunction.probe))
+        }
     }
 }
 

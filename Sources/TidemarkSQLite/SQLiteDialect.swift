@@ -96,14 +96,17 @@ public struct SQLiteDialect: SQLDialect {
         "tidemark_row_text(\(rowFunctionArguments(columns)))"
     }
 
-    public func rowHash(_ columns: [ColumnInfo]) -> String {
-        "tidemark_row_hash(\(rowFunctionArguments(columns)))"
+    public func rowHash(_ columns: [ColumnInfo], using function: RowHashFunction) -> String {
+        switch function {
+        case .lookup3: return "tidemark_row_hash(\(rowFunctionArguments(columns)))"
+        case .md5: return "tidemark_row_md5(\(rowFunctionArguments(columns)))"
+        }
     }
 
     public var groupsRangesInOneScan: Bool { false }
 
-    /// The row functions hash with ``TextHash`` itself.
-    public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool { true }
+    /// The row functions hash with ``RowHashFunction/hash(_:)`` itself.
+    public func rowHashFunctions(on connection: any Connection) throws -> [RowHashFunction] { RowHashFunction.allCases }
 
     /// Timestamps are text in SQLite, spelled by whatever wrote them (`…00.25`, `…00.250000`, a bare date, a
     /// `T`): they compare as instants through `tidemark_timestamp_micros` (microseconds since 1970; text that is

@@ -7,7 +7,8 @@ import TidemarkDatabase
 /// - `tidemark_text_hash(text)`: PostgreSQL's `hashtextextended(text, 0)` (see `TextHash`).
 /// - `tidemark_row_text(kinds, v1, …, vn)`: the row as PostgreSQL's `ROW(v1, …, vn)::text` spells it (see
 ///   `SQLiteDialect`); `kinds` has one ``RowTextKind`` letter per value. `tidemark_row_hash` takes the same
-///   arguments and returns the text's `tidemark_text_hash`, in one call.
+///   arguments and returns the text's `tidemark_text_hash`, in one call; `tidemark_row_md5` its
+///   ``RowHashFunction/md5`` instead.
 /// - `tidemark_timestamp_micros(text)`: a stored timestamp as microseconds since 1970, like
 ///   `(extract(epoch from ts) * 1000000)::bigint`; text that is not a timestamp stays as it is.
 /// - `tidemark_float_bits(real)`: the IEEE 754 bit pattern as 16 hex digits, like
@@ -17,7 +18,8 @@ enum SQLiteFunctions {
         let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC
         for (name, arity, function) in [("tidemark_text_hash", Int32(1), textHash),
                                         ("tidemark_float_bits", 1, floatBits), ("tidemark_timestamp_micros", 1, micros),
-                                        ("tidemark_row_text", -1, rowText), ("tidemark_row_hash", -1, rowHash)] {
+                                        ("tidemark_row_text", -1, rowText), ("tidemark_row_hash", -1, rowHash),
+                                        ("tidemark_row_md5", -1, rowMD5)] {
             let code = sqlite3_create_function_v2(db, name, arity, flags, nil, function, nil, nil, nil)
             guard code == SQLITE_OK else { throw SQLiteErrors.statement(code, db: db, sql: nil) }
         }
@@ -48,9 +50,17 @@ enum SQLiteFunctions {
     }
 
     private static let rowHash: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
-        context, count, arguments in
+        hashRow($0, $1, $2, with: .lookup3)
+    }
+
+    private static let rowMD5: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
+        hashRow($0, $1, $2, with: .md5)
+    }
+
+    private static func hashRow(_ context: OpaquePointer?, _ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
+                                with function: RowHashFunction) {
         guard let arguments, let bytes = recordText(count, arguments) else { return sqlite3_result_null(context) }
-        sqlite3_result_int64(context, bytes.withUnsafeBytes(TextHash.hash))
+        sqlite3_result_int64(context, bytes.withUnsafeBytes(function.hash))
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

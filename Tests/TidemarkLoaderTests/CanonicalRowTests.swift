@@ -34,14 +34,15 @@ import TidemarkTestSupport
 
     /// Per row: the key, the canonical text, its hash and the range-sum part the engine computes — of the whole
     /// row, or of the named columns alone.
-    static func encoded(_ db: any Connection, only names: [String]? = nil) throws -> [[Value]] {
+    static func encoded(_ db: any Connection, only names: [String]? = nil,
+                        hash function: RowHashFunction = .lookup3) throws -> [[Value]] {
         let table = TableName("canon")
         try db.createTable(TableSchema(name: table, columns: columns, primaryKey: ["id"]))
         _ = try db.bulkInsert(into: table, columns: columns.map(\.name), rows: rows())
         let info = try db.columns(of: table).filter { names?.contains($0.name) ?? true }
         let row = db.dialect.canonicalRow(info)
-        let hash = db.dialect.rowHash(info)
-        let summand = CanonicalRow.summand(info, dialect: db.dialect)
+        let hash = db.dialect.rowHash(info, using: function)
+        let summand = CanonicalRow.summand(info, dialect: db.dialect, hash: function)
         return try db.query("SELECT id, \(row), \(hash), \(summand) FROM canon ORDER BY id").map(\.values)
     }
 
@@ -55,13 +56,79 @@ import TidemarkTestSupport
         #expect(sqlite == postgres)
     }
 
-    /// MariaDB's CONCAT rebuilds the same text, except for doubles (spelled by bit pattern, which MariaDB SQL
-    /// cannot reach) and the unconstrained numeric (MySQL pads it to scale 30); its hash is not yet PostgreSQL's.
-    @Test(arguments: columns.map(\.name).filter { $0 != "d" && $0 != "n" })
-    func `MariaDB spells each value type as PostgreSQL does`(column: String) throws {
-        let mysql = try TestDatabases.withConnection(.mysql) { db, _ in try Self.encoded(db, only: [column]) }
-        let postgres = try TestDatabases.withConnection(.postgres) { db, _ in try Self.encoded(db, only: [column]) }
-        #expect(mysql.map { $0[1] } == postgres.map { $0[1] })
+    /// MariaDB's CONCAT rebuilds the same text, doubles included, except for the unconstrained numeric (MySQL
+    /// pads it to scale 30), and its MD5 row hash and range summand are PostgreSQL's.
+    @Test(arguments: columns.map(\.name).filter { $0 != "n" })
+    func `MariaDB spells and hashes each value type as PostgreSQL does`(column: String) throws {
+        let mysql = try TestDatabases.withConnection(.mysql) { db, _ in try Self.encoded(db, only: [column], hash: .md5) }
+        let postgres = try TestDatabases.withConnection(.postgres) { db, _ in
+            try Self.encoded(db, only: [column], hash: .md5)
+        }
+        #expect(mysql.count == Self.rows().count)
+        #expect(mysql == postgres)
+    }
+
+    /// MariaDB SQL cannot read a double's bytes, so its dialect computes the bit pattern arithmetically (LOG2,
+    /// powers of two): checked against Swift's own bits for doubles across the whole range — subnormals, powers of
+    /// two and their neighbours (where LOG2 rounds), the extremes — and random bit patterns.
+    @Test func `MariaDB spells any double by its exact bit pattern`() throws {
+        var random = SystemRandomNumberGenerator()
+        var doubles: [Double] = [0.1, -0.1, 1, 2, 0.5, 3, 1e-310, -5e-324, Double.leastNormalMagnitude,
+                                 Double.leastNormalMagnitude.nextDown, Double.greatestFiniteMagnitude,
+                                 -Double.greatestFiniteMagnitude, 1e300, 1.0 / 3.0, 123456789.125]
+        for exponent in stride(from: -1074, through: 1023, by: 7) {
+            let power = Double(sign: .plus, exponent: exponent, significand: 1)
+            doubles += [power, power.nextUp, power.nextDown]
+        }
+        while doubles.count < 600 {
+            let d = Double(bitPattern: random.next())
+            if d.isFinite { doubles.append(d) }
+        }
+        try TestDatabases.withConnection(.mysql) { db, _ in
+            try db.createTable(TableSchema(name: TableName("doubles"), columns: [
+                ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("d", .double),
+            ], primaryKey: ["id"]))
+            _ = try db.bulkInsert(into: TableName("doubles"), columns: ["id", "d"],
+                                  rows: doubles.enumerated().map { [.integer(Int64($0.offset)), .double($0.element)] })
+            let info = try db.columns(of: TableName("doubles")).filter { $0.name == "d" }
+            let texts = try db.query("SELECT \(db.dialect.canonicalRow(info)) FROM doubles ORDER BY id").map { $0[0].string ?? "" }
+            for (d, text) in zip(doubles, texts) {
+                var bits: [UInt8] = []
+                CanonicalText.appendBits(d, to: &bits)
+                #expect(text == "(" + String(decoding: bits, as: UTF8.self) + ")", "\(d)")
+            }
+        }
+    }
+
+    /// MD5's first 8 bytes, big-endian: RFC 1321's test vectors in Swift, and the same values from SQLite's
+    /// registered function, PostgreSQL's `md5` and MariaDB's `MD5`.
+    @Test func `the md5 row hash is the same in Swift, SQLite, PostgreSQL and MariaDB`() throws {
+        let vectors: [(String, String)] = [
+            ("", "d41d8cd98f00b204"), ("a", "0cc175b9c0f1b6a8"), ("abc", "900150983cd24fb0"),
+            ("message digest", "f96b697d7cb7938d"), ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e400"),
+            (String(repeating: "1234567890", count: 8), "57edf4a22be3c955"),
+        ]
+        for (text, prefix) in vectors {
+            #expect(RowHashFunction.md5.hash(text) == Int64(bitPattern: UInt64(prefix, radix: 16)!), "\(text)")
+        }
+        let texts = vectors.map(\.0) + Self.referenceHashes.map(\.0) + [String(repeating: "é", count: 100)]
+        for engine in TestDatabases.drivers {
+            try TestDatabases.withConnection(engine) { db, _ in
+                #expect(try db.dialect.rowHashFunctions(on: db).contains(.md5))
+                try db.createTable(TableSchema(name: TableName("texts"), columns: [
+                    ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("t", .text),
+                ], primaryKey: ["id"]))
+                _ = try db.bulkInsert(into: TableName("texts"), columns: ["id", "t"],
+                                      rows: texts.enumerated().map { [.integer(Int64($0.offset)), .text($0.element)] })
+                let info = try db.columns(of: TableName("texts")).filter { $0.name == "t" }
+                let hashes = try db.query("SELECT \(db.dialect.rowHash(info, using: .md5)) FROM texts ORDER BY id").map { $0[0] }
+                // The row text of one text column is the value, quoted where PostgreSQL quotes it.
+                let expected = try db.query("SELECT \(db.dialect.canonicalRow(info)) FROM texts ORDER BY id").map {
+                    Value.integer(RowHashFunction.md5.hash($0[0].string ?? ""))
+                }
+                #expect(hashes == expected, "\(engine)")
+            }
+        }
     }
 
     @Test func `both engines encode every value type to identical text and checksums`() throws {
@@ -82,15 +149,17 @@ import TidemarkTestSupport
             _ = try Self.encoded(db)
             let info = try db.columns(of: TableName("canon"))
             let whole = KeyRange(lower: nil, upper: nil)
-            let before = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole)
+            let before = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole,
+                                                   hash: .lookup3)
             #expect(before.count == 6)
             try db.execute("UPDATE canon SET ts = \(engine.placeholder(1)) WHERE id = 1",
                            [.timestamp(LocalTimestamp("2025-10-11 23:10:58.906548")!)])
-            let after = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole)
+            let after = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole,
+                                                  hash: .lookup3)
             #expect(after.count == 6)
             #expect(after != before)
             let firstTwo = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id",
-                                                     range: KeyRange(lower: 1, upper: 3))
+                                                     range: KeyRange(lower: 1, upper: 3), hash: .lookup3)
             #expect(firstTwo.count == 2)
         }
     }
@@ -120,7 +189,7 @@ import TidemarkTestSupport
             for (text, hash) in Self.referenceHashes {
                 #expect(try db.scalar("SELECT hashtextextended($1::text COLLATE \"C\", 0)", [.text(text)]) == .integer(hash))
             }
-            try CanonicalRow.checkHashAgreement(db, table: "canon")
+            #expect(try db.dialect.rowHashFunctions(on: db) == [.lookup3, .md5])
         }
     }
 }
@@ -140,8 +209,8 @@ import TidemarkTestSupport
         let latin1 = try openConnection(.postgres(parameters: parameters.filter { $0.keyword != "dbname" }
             + [ConnectionParameter("dbname", name)]))
         defer { latin1.close() }
-        #expect(try latin1.dialect.hashAgreesWithTidemark(on: latin1) == false)
-        #expect(throws: LoadError.self) { try CanonicalRow.checkHashAgreement(latin1, table: "t") }
-        #expect(try admin.dialect.hashAgreesWithTidemark(on: admin))
+        #expect(try latin1.dialect.rowHashFunctions(on: latin1) == [])
+        #expect(throws: LoadError.self) { try CanonicalRow.sharedHash(latin1, admin, table: "t") }
+        #expect(try CanonicalRow.sharedHash(admin, admin, table: "t") == .lookup3)
     }
 }

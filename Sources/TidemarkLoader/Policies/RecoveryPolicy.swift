@@ -72,10 +72,10 @@ struct ReconcilePolicy: RecoveryPolicy {
         let plan = load.plan
         let source = load.reader.connection
         let target = load.writer.connection
-        for db in [source, target] { try CanonicalRow.checkHashAgreement(db, table: plan.table) }
+        let hash = try CanonicalRow.sharedHash(source, target, table: plan.table)
         return try source.readSnapshot {
             let verifier = try Verifier(plan: plan, source: source, target: target, settings: settings,
-                                        excluded: try unchangedRejections(load))
+                                        excluded: try unchangedRejections(load), hash: hash)
             guard let found = try load.usage.measure("Verifier.differences", verifier.differences) else {
                 return RecoveryOutcome(verified: true)
             }

@@ -4,23 +4,26 @@ import TidemarkDatabase
 /// engine: PostgreSQL's own row text, `ROW(c1, c2, …)::text` — `(v1,v2,…)`, NULL as nothing, a value quoted when
 /// it is empty or holds `"` `\` `(` `)` `,` or white space. Session settings fix the renderings (`DateStyle`
 /// ISO, `bytea_output` hex, numerics with their scale, booleans `t`/`f`); doubles are spelled by bit pattern.
-/// Each dialect writes the expression (``SQLDialect/canonicalRow(_:)``, ``SQLDialect/rowHash(_:)``); this is
-/// the arithmetic on top. The simulator's oracle has its own, separate encoding.
+/// Each dialect writes the expression (``SQLDialect/canonicalRow(_:)``, ``SQLDialect/rowHash(_:using:)``); this
+/// is the arithmetic on top. The simulator's oracle has its own, separate encoding.
 enum CanonicalRow {
     /// The hash's top 56 bits as a non-negative integer, for range sums: summed as two 28-bit halves, so sums
-    /// cannot overflow. The same arithmetic on every engine.
-    static func summand(_ columns: [ColumnInfo], dialect: any SQLDialect) -> String {
-        "((\(dialect.rowHash(columns)) >> 8) & 72057594037927935)"
+    /// cannot overflow. The same arithmetic on every engine (an arithmetic or a logical shift differ only in the
+    /// bits the mask clears).
+    static func summand(_ columns: [ColumnInfo], dialect: any SQLDialect, hash: RowHashFunction) -> String {
+        "((\(dialect.rowHash(columns, using: hash)) >> 8) & 72057594037927935)"
     }
 
-    /// A server reads text in its own byte order when it hashes. Checked once per verification, so a server
-    /// that hashes otherwise is an error, not a table that never verifies.
-    static func checkHashAgreement(_ db: any Connection, table: String) throws {
-        guard try db.dialect.hashAgreesWithTidemark(on: db) else {
-            throw LoadError(table: table, "this \(db.engine.rawValue) database hashes text differently from Tidemark "
-                + "(another byte order, or an encoding other than UTF-8, such as a LATIN1 database), so row checksums "
-                + "cannot be compared across engines; set `verify: off` for the table or use the hybrid policy")
-        }
+    /// The hash function both sides compute as Tidemark does: lookup3 between PostgreSQL and SQLite, MD5 where a
+    /// MySQL side has no lookup3. Checked once per verification, so a server that hashes otherwise is an error,
+    /// not a table that never verifies.
+    static func sharedHash(_ source: any Connection, _ target: any Connection, table: String) throws -> RowHashFunction {
+        if let shared = try RowHashFunction.shared(by: source, and: target) { return shared }
+        let names = [source, target].map(\.engine.rawValue).joined(separator: " and ")
+        throw LoadError(table: table, "the \(names) databases share no row hash Tidemark computes identically "
+            + "(a server that reads text in another byte order, or a database whose encoding is not UTF-8, such as "
+            + "LATIN1), so row checksums cannot be compared across engines; set `verify: off` for the table or use "
+            + "the hybrid policy")
     }
 }
 
@@ -32,13 +35,13 @@ struct RangeChecksum: Sendable, Equatable {
 
     /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper`, computed in the engine.
     static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String,
-                        range: KeyRange, excluding: [Value] = []) throws -> RangeChecksum {
+                        range: KeyRange, excluding: [Value] = [], hash: RowHashFunction) throws -> RangeChecksum {
         var builder = SQLBuilder(dialect: db.dialect)
-        var inner = "SELECT \(CanonicalRow.summand(columns, dialect: db.dialect)) AS h FROM \(table.quoted)"
+        var inner = "SELECT \(CanonicalRow.summand(columns, dialect: db.dialect, hash: hash)) AS h FROM \(table.quoted)"
         if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluding, key: key)]) {
             inner += " WHERE " + builder.render(condition)
         }
-        let sql = "SELECT count(*), \(sums) FROM (\(inner)) AS rows"
+        let sql = "SELECT count(*), \(sums) FROM (\(inner)) AS hashed"
         guard let row = try db.query(sql, builder.parameters).first else { return RangeChecksum(count: 0, sum0: 0, sum1: 0) }
         return RangeChecksum(count: number(row[0]), sum0: number(row[1]), sum1: number(row[2]))
     }
@@ -51,12 +54,14 @@ struct RangeChecksum: Sendable, Equatable {
     /// hash table during one scan; otherwise each range is one indexed range scan with the same prepared
     /// statement — still one pass over the table, in key order.
     static func buckets(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String, lower: Int64,
-                        width: UInt64, count: Int64, excluding: [Value] = []) throws -> [Int64: RangeChecksum] {
+                        width: UInt64, count: Int64, excluding: [Value] = [],
+                        hash: RowHashFunction) throws -> [Int64: RangeChecksum] {
         if !db.dialect.groupsRangesInOneScan {
             var result: [Int64: RangeChecksum] = [:]
             for b in 0..<count {
                 let range = bucketRange(b, lower: lower, width: width)
-                let checksum = try compute(db, table: table, columns: columns, key: key, range: range, excluding: excluding)
+                let checksum = try compute(db, table: table, columns: columns, key: key, range: range, excluding: excluding,
+                                           hash: hash)
                 if checksum.count > 0 { result[b] = checksum }
             }
             return result
@@ -66,14 +71,14 @@ struct RangeChecksum: Sendable, Equatable {
         // `key − lower` and the width can exceed a bigint when the keys span more than 2^63: then in numeric.
         let low = builder.bind(.integer(lower))
         let reach = UInt64(count).multipliedReportingOverflow(by: width)
-        let bucket = !reach.overflow && reach.partialValue <= UInt64(Int64.max)
-            ? "(\(k) - \(low)) / \(builder.bind(.integer(Int64(width))))"
-            : "FLOOR((CAST(\(k) AS NUMERIC) - \(low)) / CAST(\(builder.bind(.text(String(width)))) AS NUMERIC))"
-        var inner = "SELECT \(bucket) AS b, \(CanonicalRow.summand(columns, dialect: db.dialect)) AS h FROM \(table.quoted)"
+        let fits = !reach.overflow && reach.partialValue <= UInt64(Int64.max)
+        let bucketWidth = builder.bind(fits ? .integer(Int64(width)) : .text(String(width)))
+        let bucket = db.dialect.bucketNumber(of: k, from: low, width: bucketWidth, exact: !fits)
+        var inner = "SELECT \(bucket) AS b, \(CanonicalRow.summand(columns, dialect: db.dialect, hash: hash)) AS h FROM \(table.quoted)"
         if let condition = excludingKeys(excluding, key: key) {
             inner += " WHERE " + builder.render(condition)
         }
-        let sql = "SELECT b, count(*), \(sums) FROM (\(inner)) AS rows GROUP BY b"
+        let sql = "SELECT b, count(*), \(sums) FROM (\(inner)) AS hashed GROUP BY b"
         var result: [Int64: RangeChecksum] = [:]
         try db.stream(sql, builder.parameters, batchSize: 4096) { rows in
             for row in rows {

@@ -52,14 +52,17 @@ struct Verifier {
     let settings: ReconcileSettings
     /// Keys left out of every comparison: rejected rows whose source row has not changed since.
     let excluded: [Value]
+    /// The row hash both sides compute (``CanonicalRow/sharedHash(_:_:table:)``).
+    let hash: RowHashFunction
     /// The target's view of the source's columns (same names, the target's own types — widened to the source's
     /// where the source's grew, as the planner widened them; SQLite keeps its old declaration, so this is where
     /// its values are read at the new scale).
     private let targetColumns: [ColumnInfo]
 
     init(plan: TablePlan, source: any Connection, target: any Connection, settings: ReconcileSettings,
-         excluded: [Value]) throws {
+         excluded: [Value], hash: RowHashFunction) throws {
         self.plan = plan
+        self.hash = hash
         self.source = source
         self.target = target
         self.settings = settings
@@ -74,7 +77,7 @@ struct Verifier {
 
     /// The same verifier leaving out other keys.
     func excluding(_ keys: [Value]) throws -> Verifier {
-        try Verifier(plan: plan, source: source, target: target, settings: settings, excluded: keys)
+        try Verifier(plan: plan, source: source, target: target, settings: settings, excluded: keys, hash: hash)
     }
 
     private var key: String { plan.keyColumn }
@@ -102,7 +105,8 @@ struct Verifier {
 
     private func checksum(_ db: any Connection, _ range: KeyRange) throws -> RangeChecksum {
         let (table, columns) = db === source ? (plan.source, plan.columns) : (plan.target, targetColumns)
-        return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range, excluding: excluded)
+        return try RangeChecksum.compute(db, table: table, columns: columns, key: key, range: range, excluding: excluded,
+                                         hash: hash)
     }
 
     private func differingLeaves() throws -> Differences? {
@@ -113,12 +117,12 @@ struct Verifier {
         let width = KeyArithmetic.width(low: low, high: high, parts: Int(Self.buckets))
         let count = Int64(KeyArithmetic.distance(low, high) / width) + 1
         // Both sides at once when they are different sessions: each engine scans its own table.
-        let (left, right) = try inParallel(source.sessionID != target.sessionID, { [source, plan, key, excluded] in
+        let (left, right) = try inParallel(source.sessionID != target.sessionID, { [source, plan, key, excluded, hash] in
             try RangeChecksum.buckets(source, table: plan.source, columns: plan.columns, key: key, lower: low,
-                                      width: width, count: count, excluding: excluded)
-        }, { [target, plan, key, excluded, targetColumns] in
+                                      width: width, count: count, excluding: excluded, hash: hash)
+        }, { [target, plan, key, excluded, targetColumns, hash] in
             try RangeChecksum.buckets(target, table: plan.target, columns: targetColumns, key: key, lower: low,
-                                      width: width, count: count, excluding: excluded)
+                                      width: width, count: count, excluding: excluded, hash: hash)
         })
         var sourceCount = left.values.reduce(0) { $0 + $1.count }
         let empty = RangeChecksum(count: 0, sum0: 0, sum1: 0)
@@ -206,7 +210,7 @@ struct Verifier {
     private func compareLeaf(_ range: KeyRange) throws -> LeafDifference {
         func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: Value] {
             var builder = SQLBuilder(dialect: db.dialect)
-            var sql = "SELECT \(quoteIdentifier(key)), \(db.dialect.rowHash(columns)) FROM \(table.quoted)"
+            var sql = "SELECT \(quoteIdentifier(key)), \(db.dialect.rowHash(columns, using: hash)) FROM \(table.quoted)"
             if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluded, key: key)]) {
                 sql += " WHERE " + builder.render(condition)
             }
