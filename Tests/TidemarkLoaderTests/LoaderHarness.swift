@@ -13,9 +13,11 @@ struct LoadPath: Sendable, CustomTestStringConvertible {
     let source: Engine
     let target: Engine
 
+    /// Every source engine (MySQL/MariaDB, the original pipeline's real source, too) into every target engine.
     static let all: [LoadPath] = [
         LoadPath(source: .sqlite, target: .sqlite), LoadPath(source: .sqlite, target: .postgres),
         LoadPath(source: .postgres, target: .sqlite), LoadPath(source: .postgres, target: .postgres),
+        LoadPath(source: .mysql, target: .sqlite), LoadPath(source: .mysql, target: .postgres),
     ]
 
     var testDescription: String { "\(source.rawValue)→\(target.rawValue)" }
