@@ -48,6 +48,12 @@ public protocol Connection: AnyObject {
     @discardableResult
     func readSnapshot<T>(_ body: () throws -> T) throws -> T
 
+    /// ``readSnapshot(_:)`` for reads of `tables`: where the engine keeps no snapshot of them (MySQL's MyISAM,
+    /// Aria and other non-transactional tables) it holds a read lock on them instead, so writers wait until
+    /// `body` returns and every read inside sees one state.
+    @discardableResult
+    func readSnapshot<T>(of tables: [TableName], _ body: () throws -> T) throws -> T
+
     /// True while a transaction or snapshot is open.
     var isInTransaction: Bool { get }
 
@@ -162,4 +168,11 @@ public struct RollbackFailed: Error, CustomStringConvertible {
     public let rollbackError: any Error
 
     public var description: String { "\(bodyError) (and the rollback failed: \(rollbackError))" }
+}
+
+extension Connection {
+    /// Engines whose every table is transactional: the snapshot covers them.
+    public func readSnapshot<T>(of tables: [TableName], _ body: () throws -> T) throws -> T {
+        try readSnapshot(body)
+    }
 }

@@ -157,9 +157,29 @@ public final class MySQLConnection: Connection {
     }
 
     /// An InnoDB snapshot taken at once (the session is REPEATABLE READ). MyISAM tables have no snapshot: reads
-    /// of them see later commits.
+    /// of them see later commits (``readSnapshot(of:_:)`` locks them).
     public func readSnapshot<T>(_ body: () throws -> T) throws -> T {
         try nesting.run(on: self, begin: "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", body)
+    }
+
+    /// When any of `tables` lives in an engine without transactions (MyISAM, which Open Dental uses, Aria,
+    /// MEMORY), `LOCK TABLES … READ` on all of them for `body`: other sessions still read, writers (replication
+    /// on a replica) wait until it returns. A snapshot and table locks do not mix in MySQL (each ends the
+    /// other), so inside an open transaction the snapshot is all there is. Needs the LOCK TABLES privilege.
+    public func readSnapshot<T>(of tables: [TableName], _ body: () throws -> T) throws -> T {
+        guard !isInTransaction, try tables.contains(where: { try !isTransactional($0) }) else {
+            return try readSnapshot(body)
+        }
+        try execute("LOCK TABLES " + tables.map { "\($0.quoted) READ" }.joined(separator: ", "))
+        defer { _ = try? execute("UNLOCK TABLES") }
+        return try body()
+    }
+
+    private func isTransactional(_ table: TableName) throws -> Bool {
+        try scalar("""
+            SELECT e.transactions FROM information_schema.tables t JOIN information_schema.engines e ON e.engine = t.engine
+            WHERE t.table_schema = COALESCE(?, DATABASE()) AND t.table_name = ?
+            """, [table.schema.map(Value.text) ?? .null, .text(table.name)]) == "YES"
     }
 
     // MARK: - Introspection

@@ -69,6 +69,33 @@ import Glibc
         }
     }
 
+    /// Open Dental's tables are MyISAM, which keeps no snapshot: a verification's reads are made consistent by a
+    /// read lock instead, which writers wait for; InnoDB tables keep the snapshot and writers go on.
+    @Test func `a read snapshot of MyISAM tables holds writers off, of InnoDB tables does not`() throws {
+        try TestDatabases.withConnection(.mysql) { db, url in
+            try db.execute("CREATE TABLE myi (id INT PRIMARY KEY) ENGINE=MyISAM")
+            try db.execute("CREATE TABLE inno (id INT PRIMARY KEY) ENGINE=InnoDB")
+            try db.execute("INSERT INTO myi VALUES (1)")
+            try db.execute("INSERT INTO inno VALUES (1)")
+            let writer = try openConnection(url)
+            defer { writer.close() }
+            try writer.execute("SET SESSION lock_wait_timeout = 1")
+            for table in ["myi", "inno"] {
+                let counts = try db.readSnapshot(of: [TableName(table)]) {
+                    let before = try db.scalar("SELECT count(*) FROM \(table)")
+                    let written = (try? writer.execute("INSERT INTO \(table) VALUES (2)")) != nil
+                    let after = try db.scalar("SELECT count(*) FROM \(table)")
+                    #expect(written == (table == "inno"), "\(table): a writer during the snapshot")
+                    return [before, after]
+                }
+                #expect(counts == [1, 1], "\(table): the snapshot saw one state")
+            }
+            // The lock ends with the snapshot.
+            try writer.execute("INSERT INTO myi VALUES (2)")
+            #expect(try db.scalar("SELECT count(*) FROM myi") == 2)
+        }
+    }
+
     @Test func `errors carry the error number and the SQLSTATE`() throws {
         try TestDatabases.withConnection(.mysql) { db, _ in
             try db.execute("CREATE TABLE u (id INT PRIMARY KEY)")

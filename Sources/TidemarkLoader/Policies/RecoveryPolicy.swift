@@ -73,7 +73,7 @@ struct ReconcilePolicy: RecoveryPolicy {
         let source = load.reader.connection
         let target = load.writer.connection
         let hash = try CanonicalRow.sharedHash(source, target, table: plan.table)
-        return try source.readSnapshot {
+        return try source.readSnapshot(of: [plan.source]) {
             let verifier = try Verifier(plan: plan, source: source, target: target, settings: settings,
                                         excluded: try unchangedRejections(load), hash: hash)
             guard let found = try load.usage.measure("Verifier.differences", verifier.differences) else {

@@ -79,6 +79,9 @@ public final class FaultInjectingConnection: Connection {
     }
 
     public func readSnapshot<T>(_ body: () throws -> T) throws -> T { try base.readSnapshot(body) }
+    public func readSnapshot<T>(of tables: [TableName], _ body: () throws -> T) throws -> T {
+        try base.readSnapshot(of: tables, body)
+    }
     public func tableNames(schema: String?) throws -> [String] { try base.tableNames(schema: schema) }
     public func columns(of table: TableName) throws -> [ColumnInfo] { try base.columns(of: table) }
     public func primaryKey(of table: TableName) throws -> [String] { try base.primaryKey(of: table) }
