@@ -7,6 +7,8 @@ import TidemarkDatabase
 public struct HarnessOptions: ParsableArguments {
     @Option(help: "An existing PostgreSQL server (otherwise a throwaway cluster is started and removed).")
     public var postgresURL: String?
+    @Option(help: "An existing MariaDB/MySQL server, a mysql:// URL (otherwise a throwaway server is started and removed).")
+    public var mysqlURL: String?
     @Option(help: "The seed every generated value derives from (the same seed replays the same data).")
     public var seed: UInt64 = 1
     @Option(help: "Write the report as JSON to this file.") public var json: String?
@@ -19,6 +21,16 @@ public struct HarnessOptions: ParsableArguments {
         if let postgresURL {
             do { _ = try DatabaseURL(postgresURL) } catch { throw ValidationError("--postgres-url: \(error)") }
         }
+        if let mysqlURL {
+            let url: DatabaseURL
+            do { url = try DatabaseURL(mysqlURL) } catch { throw ValidationError("--mysql-url: \(error)") }
+            guard case .mysql = url else { throw ValidationError("--mysql-url: not a mysql:// or mariadb:// URL") }
+        }
+    }
+
+    /// The server `--mysql-url` names, if any.
+    public func mysqlServer() throws -> DatabaseURL? {
+        try mysqlURL.map { try DatabaseURL($0) }
     }
 
     /// The server `--postgres-url` names, if any.

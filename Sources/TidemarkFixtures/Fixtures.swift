@@ -43,6 +43,15 @@ public enum Fixtures {
         }
     }
 
+    /// Open Dental's MySQL column types with edge values, for a MariaDB source (see ``OpenDentalTypesGenerator``).
+    public static func odtypes(rows: Int, seed: UInt64) -> FixtureTable {
+        precondition(rows >= 0, "a fixture cannot have a negative row count")
+        return FixtureTable(schema: OpenDentalTypesGenerator.schema, rowCount: rows,
+                            declaredTypes: OpenDentalTypesGenerator.declarations) {
+            AnySequence(GeneratedRows(count: rows, initial: OpenDentalTypesGenerator(seed: seed)))
+        }
+    }
+
     /// Creates the table (in `schema` on PostgreSQL, nil = unqualified) and bulk-inserts all rows.
     ///
     /// Without `schema` the table's own name is used; on PostgreSQL a schema that does not exist yet is created.

@@ -60,6 +60,7 @@ struct Simulate: ParsableCommand {
         if !policyFilter.isEmpty { options.policies = policyFilter }
         options.seed = harness.seed
         options.postgresURL = try harness.postgresServer()
+        options.mysqlURL = try harness.mysqlServer()
         if verbose {
             options.logger = Logger(label: "tidemark") { label in
                 var handler = StreamLogHandler.standardError(label: label)

@@ -13,12 +13,15 @@ import TidemarkTestSupport
     static let directory = ScenarioLibrary.defaultDirectory()
     static let scenarioNames: [String] = (try? ScenarioLibrary.all(in: directory).map(\.name)) ?? []
 
-    @Test(arguments: scenarioNames, [Backend.sqlite, .postgres])
+    /// SQLite and PostgreSQL, and the original pipeline's shape: MariaDB (MyISAM) into PostgreSQL. The gate in CI
+    /// (`simulate all --backend all`) adds MariaDB (InnoDB) into SQLite.
+    @Test(arguments: scenarioNames, [Backend.sqlite, .postgres, .mysql])
     func `the scenario behaves as expected in every cell`(scenario: String, backend: Backend) throws {
         let scenarios = try ScenarioLibrary.named([scenario], in: Self.directory)
         var options = SimulationOptions()
         options.backends = [backend]
-        if backend == .postgres { options.postgresURL = try TestDatabases.postgresServer() }
+        if backend == .postgres || backend == .mysql { options.postgresURL = try TestDatabases.postgresServer() }
+        if backend == .mysql { options.mysqlURL = try TestDatabases.mysqlServer() }
         let report = try Simulation.run(
             scenarios, configs: try ScenarioLibrary.tableConfigs(scenarioDirectory: Self.directory), options: options)
         let ran = report.cells.filter { $0.status != .notRun }

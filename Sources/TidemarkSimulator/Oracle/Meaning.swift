@@ -48,6 +48,9 @@ extension Oracle {
             switch (self, value) {
             case (_, .null), (.asStored, _): return value
             case (.integer, .double(let d)) where d.rounded() == d && abs(d) < 9.2e18: return .integer(Int64(d))
+            // MySQL's TINYINT(1) flags, and an unsigned BIGINT loaded as numeric(20,0).
+            case (.integer, .boolean(let b)): return .integer(b ? 1 : 0)
+            case (.integer, .decimal(let d)): return Int64(d.description).map(Value.integer) ?? value
             case (.decimal(let scale), _): return Self.decimal(value, scale: scale).map(Value.text) ?? value
             case (.double, .integer(let i)): return .double(Double(i))
             case (.double, .double(let d)): return .double(d == 0 ? 0 : d)  // SQLite keeps no sign of zero

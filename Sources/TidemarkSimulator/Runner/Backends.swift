@@ -2,9 +2,13 @@ import Foundation
 import TidemarkDrivers
 import TidemarkPostgres
 
-/// The engines a cell can run on: source and target both SQLite, or both PostgreSQL.
+/// The engines a cell runs on: source and target both SQLite or both PostgreSQL; or the original pipeline's
+/// shape, a MariaDB source (its tables MyISAM, as Open Dental's are) into PostgreSQL, and a MariaDB source
+/// (InnoDB) into SQLite.
 public enum Backend: String, Sendable, CaseIterable, Codable {
     case sqlite, postgres
+    case mysql
+    case mysqlToSQLite = "mysql-sqlite"
 }
 
 /// A fresh source and target for one cell, closed and removed by `close()`.
@@ -91,6 +95,37 @@ struct PostgresEnvironment: CellEnvironment {
     }
 }
 
+/// A MariaDB source database per cell (`sim_<run>_<cell>`, tables created in `storageEngine`), and the
+/// target of another environment's cell.
+struct MySQLEnvironment: CellEnvironment {
+    let backend: Backend
+    let server: DatabaseURL
+    let run: String
+    let storageEngine: String
+    let targets: any CellEnvironment
+
+    func makeCell(_ id: String) throws -> CellDatabases {
+        guard case .mysql(let parameters) = server else { throw ScenarioError(file: "simulate", line: nil, reason: "not a MySQL server") }
+        let database = "sim_\(run)_\(randomHex(12))"
+        let admin = try openConnection(server)
+        try admin.execute("CREATE DATABASE \(quoteIdentifier(database))")
+        let sourceURL = DatabaseURL.mysql(parameters: parameters.filter { $0.keyword != "database" }
+            + [ConnectionParameter("database", database)])
+        let source = try openConnection(sourceURL)
+        // The fixtures are created on this session.
+        try source.execute("SET SESSION default_storage_engine = \(storageEngine)")
+        let targetCell = try targets.makeCell(id)
+        return CellDatabases(
+            source: source, target: targetCell.target, sourceURL: sourceURL, targetURL: targetCell.targetURL,
+            sourceSchema: nil, targetSchema: targetCell.targetSchema,
+            cleanup: {
+                targetCell.close()
+                _ = try? admin.execute("DROP DATABASE \(quoteIdentifier(database))")
+                admin.close()
+            })
+    }
+}
+
 extension CellDatabases: @unchecked Sendable {}
 
 /// Lets a run's cell schemas be cleaned up even when the run cannot do it itself (killed, or its server restarted).
@@ -129,6 +164,36 @@ final class SchemaOwnership: @unchecked Sendable {
             for schema in schemas { try connection.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(schema)) CASCADE") }
         }
     }
+
+    /// Ends the session, and with it the lock.
+    func close() { connection.close() }
+}
+
+/// ``SchemaOwnership`` for MariaDB: cell databases are `sim_<run>_<cell>`, and a run holds the named lock of its
+/// token (`GET_LOCK`, released by the server when the session ends), so a run drops the databases of runs that
+/// hold no lock any more.
+final class MySQLDatabaseOwnership: @unchecked Sendable {
+    let run = randomHex(8)
+    private let connection: any Connection
+
+    init(server: DatabaseURL) throws {
+        connection = try openConnection(server)
+        guard try connection.scalar("SELECT GET_LOCK(?, 0)", [.text(Self.lockName(run))]) == .integer(1) else {
+            throw ScenarioError(file: "simulate", line: nil, reason: "could not take the run's lock on MariaDB")
+        }
+        let names = try connection.query("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'sim\\_%'")
+            .compactMap { $0[0].string }
+        for name in names {
+            let parts = name.split(separator: "_")
+            guard parts.count == 3, parts[1].count == 8, String(parts[1]) != run else { continue }
+            let lock = Self.lockName(String(parts[1]))
+            guard try connection.scalar("SELECT GET_LOCK(?, 0)", [.text(lock)]) == .integer(1) else { continue }
+            defer { _ = try? connection.execute("SELECT RELEASE_LOCK(?)", [.text(lock)]) }
+            try connection.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name))")
+        }
+    }
+
+    private static func lockName(_ token: String) -> String { "tidemark-simulate " + token }
 
     /// Ends the session, and with it the lock.
     func close() { connection.close() }

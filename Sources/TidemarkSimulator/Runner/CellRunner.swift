@@ -49,6 +49,7 @@ struct CellRunner {
         case "allergydef": return Fixtures.allergydef()
         case "procedurelog": return Fixtures.procedurelog(rows: spec.rows ?? 2000, seed: seed)
         case "typezoo": return Fixtures.typezoo(rows: spec.rows ?? 600, seed: seed)
+        case "odtypes": return Fixtures.odtypes(rows: spec.rows ?? 600, seed: seed)
         default: return Fixtures.securitylog(rows: spec.rows ?? 2000, seed: seed)
         }
     }

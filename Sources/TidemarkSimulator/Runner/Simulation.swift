@@ -3,6 +3,7 @@ import Logging
 import TidemarkConfig
 import TidemarkDrivers
 import TidemarkFixtures
+import TidemarkMySQL
 import TidemarkPostgres
 
 /// What to run: which backends, strategies and policies, from which seed.
@@ -13,6 +14,8 @@ public struct SimulationOptions: Sendable {
     public var seed: UInt64 = 1
     /// An existing PostgreSQL server; without one, a throwaway cluster is started and removed.
     public var postgresURL: DatabaseURL?
+    /// An existing MariaDB/MySQL server for the MySQL backends; without one, a throwaway server is started.
+    public var mysqlURL: DatabaseURL?
     /// Every table's batch size unless its scenario sets one: small, so every load checkpoints several times.
     public var batchSize = 250
     public var logger = Logger(label: "tidemark-simulate", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -27,32 +30,68 @@ public enum Simulation {
         let started = Date()
         var cells: [CellResult] = []
         for backend in options.backends {
-            var cluster: ThrowawayPostgres?
-            var ownership: SchemaOwnership?
-            defer {
-                ownership?.close()
-                cluster?.stop()
-            }
+            let servers = Servers(options)
+            defer { servers.stop() }
             let environment: any CellEnvironment
             switch backend {
             case .sqlite:
                 environment = SQLiteEnvironment()
             case .postgres:
-                let server: DatabaseURL
-                if let url = options.postgresURL {
-                    server = url
-                } else {
-                    cluster = try ThrowawayPostgres()
-                    server = .postgres(parameters: cluster!.parameters)
-                }
-                ownership = try SchemaOwnership(server: server)
-                environment = PostgresEnvironment(server: server, run: ownership!.run)
+                environment = try servers.postgres()
+            case .mysql, .mysqlToSQLite:
+                let targets: any CellEnvironment = backend == .mysql ? try servers.postgres() : SQLiteEnvironment()
+                let (server, run) = try servers.mysql()
+                environment = MySQLEnvironment(backend: backend, server: server, run: run,
+                                               storageEngine: backend == .mysql ? "MyISAM" : "InnoDB", targets: targets)
             }
             cells += runCells(scenarios, configs: configs, options: options, environment: environment, progress: progress)
         }
         return SimulationReport(
             seed: options.seed, startedAt: ISO8601DateFormatter().string(from: started),
             durationSeconds: Date().timeIntervalSince(started), scenarios: scenarios.map(\.summary), cells: cells)
+    }
+
+    /// The servers one backend's cells run on: the ones the options name, or throwaway ones started on first use
+    /// and stopped with the backend.
+    private final class Servers {
+        let options: SimulationOptions
+        private var cluster: ThrowawayPostgres?
+        private var mariaDB: ThrowawayMariaDB?
+        private var ownership: SchemaOwnership?
+        private var mysqlOwnership: MySQLDatabaseOwnership?
+
+        init(_ options: SimulationOptions) { self.options = options }
+
+        func postgres() throws -> PostgresEnvironment {
+            let server: DatabaseURL
+            if let url = options.postgresURL {
+                server = url
+            } else {
+                cluster = try ThrowawayPostgres()
+                server = .postgres(parameters: cluster!.parameters)
+            }
+            ownership = try SchemaOwnership(server: server)
+            return PostgresEnvironment(server: server, run: ownership!.run)
+        }
+
+        func mysql() throws -> (DatabaseURL, String) {
+            let server: DatabaseURL
+            if let url = options.mysqlURL {
+                server = url
+            } else {
+                mariaDB = try ThrowawayMariaDB()
+                server = .mysql(parameters: mariaDB!.parameters)
+            }
+            mysqlOwnership = try MySQLDatabaseOwnership(server: server)
+            return (server, mysqlOwnership!.run)
+        }
+
+        func stop() {
+            ownership?.close()
+            mysqlOwnership?.close()
+            cluster?.stop()
+            mariaDB?.stop()
+        }
     }
 
     /// The seed of a scenario's cells: the same for every strategy and policy, so their end states compare.
