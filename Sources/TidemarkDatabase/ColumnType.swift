@@ -21,6 +21,9 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
     case date
     /// A time of day without zone, to the microsecond.
     case time
+    /// A signed span of hours, minutes and seconds to the microsecond: MySQL's TIME, which holds durations
+    /// (`-12:30:00`, `100:00:00`) as well as times of day. PostgreSQL's `interval hour to second`.
+    case duration
     /// A timestamp without time zone, to the microsecond.
     case timestamp
     /// An instant, to the microsecond; values are carried as UTC timestamps.
@@ -50,6 +53,7 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
         case .character(let n): return "char(\(n))"
         case .date: return "date"
         case .time: return "time"
+        case .duration: return "duration"
         case .timestamp: return "timestamp"
         case .timestampWithTimeZone: return "timestamptz"
         case .bytes: return "bytes"

@@ -57,6 +57,7 @@ extension ColumnType {
         case .character(let n): return text(value, limit: n, padded: true)
         case .date: return date(value)
         case .time: return time(value)
+        case .duration: return duration(value)
         case .timestamp, .timestampWithTimeZone: return timestamp(value)
         case .bytes: return bytes(value)
         case .uuid: return uuid(value)
@@ -190,6 +191,13 @@ extension ColumnType {
         return .success(.text(time.description))
     }
 
+    private func duration(_ value: Value) -> Result<Value, ConversionFailure> {
+        guard case .text(let s) = value, let span = TimeSpan(s) else {
+            return refuse(value, "it is not a span of hours, minutes and seconds")
+        }
+        return .success(.text(span.description))
+    }
+
     private func timestamp(_ value: Value) -> Result<Value, ConversionFailure> {
         switch value {
         case .timestamp: return .success(value)
@@ -276,16 +284,47 @@ public struct TimeOfDay: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `H:MM`, `HH:MM:SS` and `HH:MM:SS.f…` (up to six fraction digits, more when they are zeros).
     public init?(_ text: String) {
-        let parts = text.trimming(" ").split(separator: ":", omittingEmptySubsequences: false)
-        guard (2...3).contains(parts.count), let hour = Int64(parts[0]), (1...2).contains(parts[0].count),
-            parts[1].count == 2, let minute = Int64(parts[1]), (0...59).contains(minute)
+        guard let span = TimeSpan(text), !span.isNegative, span.hourDigits <= 2,
+            (0...86_400_000_000).contains(span.microseconds)
+        else { return nil }
+        self.microseconds = span.microseconds
+    }
+
+    public var description: String { TimeSpan(microseconds: microseconds).description }
+}
+
+/// A signed span of hours, minutes and seconds to the microsecond (MySQL's TIME, `-838:59:59` to `838:59:59`),
+/// spelled as PostgreSQL prints such an interval: `[-]HH:MM:SS[.f]`, hours past 24 as they are, the fraction
+/// without trailing zeros.
+public struct TimeSpan: Sendable, Hashable, CustomStringConvertible {
+    public let microseconds: Int64
+    /// How many digits the hours were written with (a time of day has at most two).
+    let hourDigits: Int
+    /// Whether it was written with a minus sign (`-00:00:00.5` is negative though its hours are 0).
+    var isNegative: Bool { microseconds < 0 }
+
+    init(microseconds: Int64) {
+        self.microseconds = microseconds
+        self.hourDigits = 2
+    }
+
+    /// Parses `[-]H…:MM`, `[-]H…:MM:SS` and `[-]H…:MM:SS.f…` (up to six fraction digits, more when they are
+    /// zeros).
+    public init?(_ text: String) {
+        var body = Substring(text.trimming(" "))
+        let negative = body.hasPrefix("-")
+        if negative { body = body.dropFirst() }
+        let parts = body.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), (1...6).contains(parts[0].count), parts[0].allSatisfy(\.isASCIIDigit),
+            let hour = Int64(parts[0]), parts[1].count == 2, parts[1].allSatisfy(\.isASCIIDigit),
+            let minute = Int64(parts[1]), (0...59).contains(minute)
         else { return nil }
         var micros: Int64 = 0
         var second: Int64 = 0
         if parts.count == 3 {
             let secondParts = parts[2].split(separator: ".", omittingEmptySubsequences: false)
-            guard (1...2).contains(secondParts.count), secondParts[0].count == 2, let s = Int64(secondParts[0]),
-                (0...59).contains(s)
+            guard (1...2).contains(secondParts.count), secondParts[0].count == 2,
+                secondParts[0].allSatisfy(\.isASCIIDigit), let s = Int64(secondParts[0]), (0...59).contains(s)
             else { return nil }
             second = s
             if secondParts.count == 2 {
@@ -297,14 +336,16 @@ public struct TimeOfDay: Sendable, Hashable, CustomStringConvertible {
             }
         }
         let total = ((hour * 60 + minute) * 60 + second) * 1_000_000 + micros
-        guard (0...24).contains(hour), total <= 86_400_000_000 else { return nil }
-        self.microseconds = total
+        self.microseconds = negative ? -total : total
+        self.hourDigits = parts[0].count
     }
 
     public var description: String {
-        let seconds = microseconds / 1_000_000
-        var text = twoDigits(seconds / 3600) + ":" + twoDigits(seconds / 60 % 60) + ":" + twoDigits(seconds % 60)
-        let fraction = microseconds % 1_000_000
+        let magnitude = microseconds.magnitude
+        let seconds = magnitude / 1_000_000
+        var text = (microseconds < 0 ? "-" : "") + twoDigits(seconds / 3600) + ":" + twoDigits(seconds / 60 % 60) + ":"
+            + twoDigits(seconds % 60)
+        let fraction = magnitude % 1_000_000
         if fraction != 0 {
             var digits = String(fraction)
             digits = String(repeating: "0", count: 6 - digits.count) + digits
@@ -314,7 +355,7 @@ public struct TimeOfDay: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    private func twoDigits(_ n: Int64) -> String { n < 10 ? "0" + String(n) : String(n) }
+    private func twoDigits(_ n: UInt64) -> String { n < 10 ? "0" + String(n) : String(n) }
 }
 
 extension Character {

@@ -29,6 +29,7 @@ public struct MySQLDialect: SQLDialect {
         case "real": return .double
         case "char", "character", "nchar": return d.arguments.first.map { .varchar(length: $0) } ?? .text
         case "year": return .smallint
+        case "time": return .duration
         case "enum", "set": return .text
         case "bit": return .bytes
         default: return ColumnType(standard: d) ?? .foreign(name: declared, engine: .mysql)
@@ -44,7 +45,7 @@ public struct MySQLDialect: SQLDialect {
         case .double: return "DOUBLE"
         // LONGTEXT and LONGBLOB: TEXT and BLOB stop at 64 KB.
         case .text, .foreign: return "LONGTEXT"
-        case .time: return "TIME(6)"
+        case .time, .duration: return "TIME(6)"
         case .timestamp, .timestampWithTimeZone: return "DATETIME(6)"
         case .bytes: return "LONGBLOB"
         case .uuid: return "CHAR(36)"
@@ -152,7 +153,7 @@ public struct MySQLDialect: SQLDialect {
             return "IF(\(c) = '0000-00-00 00:00:00', '\"0001-01-01 00:00:00\"', "
                 + "CONCAT('\"', DATE_FORMAT(\(c), '%Y-%m-%d %H:%i:%s'), \(fraction), '\"'))"
         // TIME(p) prints all p digits; PostgreSQL drops the fraction's trailing zeros.
-        case .time: return "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM IF(\(c) LIKE '%.%', CAST(\(c) AS CHAR), CONCAT(CAST(\(c) AS CHAR), '.'))))"
+        case .time, .duration: return "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM IF(\(c) LIKE '%.%', CAST(\(c) AS CHAR), CONCAT(CAST(\(c) AS CHAR), '.'))))"
         case .text, .varchar, .character, .uuid, .json, .jsonb, .foreign:
             let text = "CONVERT(\(c) USING utf8mb4)"
             // NO_BACKSLASH_ESCAPES: '\' is one backslash. The class lists C's white space: \t \n \v \f \r.

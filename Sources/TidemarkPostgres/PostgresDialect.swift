@@ -13,6 +13,8 @@ public struct PostgresDialect: SQLDialect {
     /// rest keep their type on a PostgreSQL target and travel as their text output.
     public func columnType(declared: String) -> ColumnType {
         let d = DeclaredType(declared)
+        // The interval Tidemark creates for a duration; any other interval (days, months) is foreign.
+        if declared.hasPrefix("interval hour to second") { return .duration }
         guard !d.isArray, let type = ColumnType(standard: d) else { return .foreign(name: declared, engine: .postgres) }
         return type
     }
@@ -24,6 +26,7 @@ public struct PostgresDialect: SQLDialect {
         case .numeric(let p, let s): return "NUMERIC(\(p),\(s))"
         case .double: return "DOUBLE PRECISION"
         case .time: return "TIME WITHOUT TIME ZONE"
+        case .duration: return "INTERVAL HOUR TO SECOND(6)"
         case .timestamp: return "TIMESTAMP(6) WITHOUT TIME ZONE"
         case .timestampWithTimeZone: return "TIMESTAMP(6) WITH TIME ZONE"
         case .bytes: return "BYTEA"
@@ -66,7 +69,8 @@ public struct PostgresDialect: SQLDialect {
             switch type {
             // Compared as checksums see them: a numeric's scale counts (`1.5` is not `1.50`), and json and
             // foreign types may have no equality operator at all.
-            case .numeric, .json, .foreign: return "\(existing)::text IS DISTINCT FROM \(incoming)::text"
+            // `'24:00:00'::interval = '1 day'` is true: intervals compare as spelled.
+            case .numeric, .json, .foreign, .duration: return "\(existing)::text IS DISTINCT FROM \(incoming)::text"
             default: return "\(existing) IS DISTINCT FROM \(incoming)"
             }
         }

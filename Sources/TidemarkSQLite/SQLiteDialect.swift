@@ -31,6 +31,7 @@ public struct SQLiteDialect: SQLDialect {
         case "character", "char", "nchar", "bpchar", "native character", "varying character":
             return d.arguments.first.map { .varchar(length: $0) } ?? .text
         case "jsonb": return .json
+        case "duration": return .duration
         default: break
         }
         if let type = ColumnType(standard: d) { return type }
@@ -50,6 +51,8 @@ public struct SQLiteDialect: SQLDialect {
         // Text affinity, so a padded value keeps its blanks; read back as varchar(n).
         case .character(let n): return "CHARACTER(\(n))"
         case .time: return "TIME"
+        // Numeric affinity keeps the text: a span always holds colons.
+        case .duration: return "DURATION"
         case .timestamp: return "TIMESTAMP"
         case .timestampWithTimeZone: return "TIMESTAMPTZ"
         case .bytes: return "BLOB"
@@ -168,7 +171,7 @@ enum RowTextKind: UInt8 {
         case .timestamp: self = .timestamp
         case .timestampWithTimeZone: self = .timestampWithTimeZone
         case .uuid: self = .uuid
-        case .text, .varchar, .character, .json, .jsonb, .foreign: self = .text
+        case .text, .varchar, .character, .json, .jsonb, .duration, .foreign: self = .text
         }
     }
 

@@ -37,7 +37,7 @@ import Glibc
                 .date(LocalDate("2025-10-11")!), ts("2025-10-11 23:10:58"), ts("2025-10-11 23:10:58.906547"),
                 ts("2025-10-11 23:10:58.000001"), "-838:59:59", 2025, "b", .bytes([5]),
             ])
-            // A tinyint(1) holding more than 0/1 stays the integer it is; TIME past 24 hours stays its text.
+            // A tinyint(1) holding more than 0/1 stays the integer it is; TIME is a duration, past 24 hours too.
             #expect(rows.last?[1] == 2)
             #expect(rows.last?[5] == 7)
             #expect(rows.last?[17] == "25:00:00")
@@ -45,7 +45,7 @@ import Glibc
             #expect(types == [
                 .integer, .boolean, .smallint, .integer, .bigint, .numeric(precision: 20, scale: 0),
                 .numeric(precision: 10, scale: 2), .double, .real, .varchar(length: 255), .varchar(length: 20), .text,
-                .bytes, .date, .timestamp, .timestamp, .timestamp, .time, .smallint, .text, .bytes,
+                .bytes, .date, .timestamp, .timestamp, .timestamp, .duration, .smallint, .text, .bytes,
             ])
             // The same values go back in through bound parameters.
             let placeholders = Array(repeating: "?", count: rows[0].count).joined(separator: ", ")

@@ -71,6 +71,31 @@ import TidemarkSQLite
     }
 }
 
+/// MySQL's TIME is a duration as well as a time of day: spans keep their sign and hours past 24, spelled as
+/// PostgreSQL prints an interval; a time of day stays within 00:00–24:00.
+@Suite struct TimeSpanTests {
+    @Test(arguments: [
+        ("-12:30:00", "-12:30:00"), ("100:00:00.500000", "100:00:00.5"), ("-0:00:00.25", "-00:00:00.25"),
+        ("1:02", "01:02:00"), ("838:59:59", "838:59:59"), ("-838:59:59.000001", "-838:59:59.000001"),
+        ("00:00:00.000000", "00:00:00"), ("-00:00:00", "00:00:00"), ("24:00:00", "24:00:00"),
+    ])
+    func `spans parse and print as PostgreSQL's interval`(text: String, spelled: String) throws {
+        #expect(try #require(TimeSpan(text)).description == spelled)
+        #expect((try? ColumnType.duration.convert(.text(text)).get()) == .text(spelled))
+    }
+
+    @Test(arguments: ["12:60:00", "12:00:60", "abc", "--1:00:00", "1:2:3", "12:00:00.1234567", "", "1:00:00:00"])
+    func `other text is no span`(text: String) {
+        #expect(TimeSpan(text) == nil)
+    }
+
+    @Test func `a time of day stays between 00:00 and 24:00`() {
+        #expect(TimeOfDay("23:59:59.5")?.description == "23:59:59.5")
+        #expect(TimeOfDay("24:00:00")?.description == "24:00:00")
+        for text in ["-01:00:00", "24:00:01", "100:00", "-00:00:00.5"] { #expect(TimeOfDay(text) == nil, "\(text)") }
+    }
+}
+
 @Suite struct IdentifierTests {
     @Test(arguments: [("order", "\"order\""), ("Mixed Case", "\"Mixed Case\""), ("a\"b", "\"a\"\"b\""),
                       ("médication ✓", "\"médication ✓\"")])

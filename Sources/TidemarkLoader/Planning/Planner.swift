@@ -193,7 +193,7 @@ struct Planner {
     static func keyValue(_ text: String, type: ColumnType) -> Value? {
         switch type {
         case .bigint, .integer, .smallint: return Int64(text).map(Value.integer)
-        case .text, .varchar, .character, .uuid, .time: return .text(text)
+        case .text, .varchar, .character, .uuid, .time, .duration: return .text(text)
         case .timestamp, .timestampWithTimeZone: return LocalTimestamp(text).map(Value.timestamp)
         case .date: return LocalDate(text).map(Value.date)
         case .numeric: return ExactDecimal(text).map(Value.decimal)
