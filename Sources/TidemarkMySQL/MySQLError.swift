@@ -10,10 +10,14 @@ enum MySQLErrors {
              message: String(cString: mysql_error(mysql)), sql: sql)
     }
 
-    /// The last error of a prepared statement.
+    /// The last error of a prepared statement — or of its connection, where libmariadb records one there only
+    /// (a command out of sync is set on the connection, the statement's number stays 0).
     static func statement(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, sql: String?) -> DatabaseError {
-        make(number: mysql_stmt_errno(stmt), sqlState: String(cString: mysql_stmt_sqlstate(stmt)),
-             message: String(cString: mysql_stmt_error(stmt)), sql: sql)
+        if mysql_stmt_errno(stmt) == 0, let mysql = stmt.pointee.mysql, mysql_errno(mysql) != 0 {
+            return server(mysql, sql: sql)
+        }
+        return make(number: mysql_stmt_errno(stmt), sqlState: String(cString: mysql_stmt_sqlstate(stmt)),
+                    message: String(cString: mysql_stmt_error(stmt)), sql: sql)
     }
 
     static func connectFailed(_ mysql: UnsafeMutablePointer<MYSQL>?, target: String) -> DatabaseError {

@@ -96,6 +96,33 @@ import Glibc
         }
     }
 
+    /// Parallel workers open their connections at the same moment, then introspect at once: libmariadb's
+    /// process-wide state (library, character sets, authentication plugins) must be set up once, not raced.
+    @Test func `connections opened on many threads at once all work`() throws {
+        try TestDatabases.withConnection(.mysql) { db, url in
+            try db.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, name VARCHAR(20))")
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 64) { _ in
+                do {
+                    let connection = try openConnection(url, mode: .readOnly)
+                    defer { connection.close() }
+                    let columns = try connection.columns(of: TableName("t"))
+                    if columns.map(\.name) != ["id", "name"] { failures.add("columns: \(columns.map(\.name))") }
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+            #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        }
+    }
+
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var messages: [String] = []
+        func add(_ message: String) { lock.withLock { messages.append(message) } }
+        var all: [String] { lock.withLock { messages } }
+    }
+
     @Test func `errors carry the error number and the SQLSTATE`() throws {
         try TestDatabases.withConnection(.mysql) { db, _ in
             try db.execute("CREATE TABLE u (id INT PRIMARY KEY)")
