@@ -80,6 +80,15 @@ public protocol SQLDialect: Sendable {
     /// own byte order), so row hashes compare across engines.
     func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool
 
+    // MARK: Tables without a key
+
+    /// The expression that names one stored row of a table, as text, so a table without a key can delete one of
+    /// several identical copies (SQLite `rowid`, PostgreSQL `ctid`); nil when the engine has none Tidemark writes.
+    var rowLocator: String? { get }
+
+    /// The condition matching the row whose ``rowLocator`` is the bound text `placeholder`.
+    func matchesRowLocator(_ placeholder: String) -> String
+
     // MARK: Ordering
 
     /// The column as cursor predicates and ORDER BY compare it, so that every engine orders a column's values the
@@ -97,6 +106,8 @@ public protocol SQLDialect: Sendable {
 }
 
 extension SQLDialect {
+    public var rowLocator: String? { nil }
+    public func matchesRowLocator(_ placeholder: String) -> String { "1 = 0" }
     public func comparable(_ column: String, type: ColumnType?) -> String { quoteIdentifier(column) }
     public func comparableParameter(_ placeholder: String, type: ColumnType?) -> String { placeholder }
     public func indexableLowerBound(_ value: Value, type: ColumnType?) -> Value? { nil }
