@@ -163,4 +163,26 @@ import TidemarkTestSupport
             try Self.expectSame(bench)
         }
     }
+
+    @Test(arguments: [LoadPath(source: .sqlite, target: .sqlite), LoadPath(source: .postgres, target: .postgres)])
+    func `a copy the target's own CHECK refuses is rejected alone, and the other copies load`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            try Self.create(bench)
+            let target = bench.table(Self.name, on: bench.target)
+            try bench.target.createSchemaIfMissing(target.schema)
+            try bench.target.execute("CREATE TABLE \(target.quoted) (\"PatNum\" BIGINT CHECK (\"PatNum\" <> 120), "
+                + "\"Note\" TEXT, \"Amount\" DOUBLE PRECISION, \"SeenAt\" TIMESTAMP)")
+            let source = bench.table(Self.name, on: bench.source).quoted
+            try bench.source.execute("INSERT INTO \(source) SELECT * FROM \(source) WHERE \"PatNum\" = 120")
+            for _ in 0..<2 {
+                let result = bench.load(Self.config(), strategy: .standard, policy: .reconcile)
+                #expect(result.rows_rejected == 1)  // two copies of one row: one fingerprint
+                #expect(!result.verified)
+                #expect(try bench.count(Self.name, on: bench.target) == 57)
+            }
+            let reason = try bench.target.scalar(
+                "SELECT reason FROM \(TableName("etl_rejected_rows", schema: target.schema).quoted)")
+            #expect(reason?.string?.contains("the target refused it") == true, "\(String(describing: reason))")
+        }
+    }
 }

@@ -105,18 +105,39 @@ struct KeylessSync {
         return deleted
     }
 
-    /// Inserts rows converted to their columns' types; a row that does not convert is rejected, keyed by its
-    /// fingerprint (it has no key), and retried every run while the source holds it.
+    /// Inserts rows converted to their columns' types. A row that does not convert, or that the target refuses
+    /// (a CHECK of the users', a value out of the server's range), is rejected alone, keyed by its fingerprint
+    /// (it has no key), and retried every run while the source holds it; the other rows are inserted.
     private func insert(_ rows: [[Value]]) throws -> (inserted: Int, rejected: Int) {
         guard !rows.isEmpty else { return (0, 0) }
         // The fingerprint rides along as a last, never-NULL column the filter takes for the key.
         let fingerprint = ColumnInfo(name: "row", declaredType: "text", type: .text, isNullable: false)
         let filter = RowFilter(columns: plan.columns + [fingerprint], keyIndex: plan.columns.count)
-        let (accepted, _, rejected) = filter.split(rows.map { $0 + [.text("row " + RowFilter.hash($0))] })
+        var (accepted, _, rejected) = filter.split(rows.map { $0 + [.text("row " + RowFilter.hash($0))] })
+        let inserted = try insertIsolating(accepted, refused: &rejected)
         if !rejected.isEmpty { try rejections.record(rejected, for: plan.table, at: clock()) }
-        let inserted = try target.bulkInsert(into: plan.target, columns: plan.columns.map(\.name),
-                                             rows: accepted.map { Array($0.dropLast()) })
         return (inserted, rejected.count)
+    }
+
+    /// Inserts `rows` (each ending in its fingerprint) in a savepoint; when the target refuses a value, halves
+    /// the rows until the refused ones are alone.
+    private func insertIsolating(_ rows: [[Value]], refused: inout [RowFilter.Rejection]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        do {
+            return try target.transaction {
+                try target.bulkInsert(into: plan.target, columns: plan.columns.map(\.name), rows: rows.map { Array($0.dropLast()) })
+            }
+        } catch let error as DatabaseError where error.isDataError {
+            guard rows.count > 1 else {
+                let key = rows[0].last!
+                refused.append(RowFilter.Rejection(key: key, reason: "the target refused it: \(error.reason)",
+                                                   rowHash: String(key.string?.dropFirst(4) ?? "")))
+                return 0
+            }
+            let half = rows.count / 2
+            return try insertIsolating(Array(rows[..<half]), refused: &refused)
+                + insertIsolating(Array(rows[half...]), refused: &refused)
+        }
     }
 
     /// The tracking row of a table without a key: no cursor (key and timestamp columns NULL), this run's
