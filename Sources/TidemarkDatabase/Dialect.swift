@@ -82,12 +82,9 @@ public protocol SQLDialect: Sendable {
 
     // MARK: Tables without a key
 
-    /// The expression that names one stored row of a table, as text, so a table without a key can delete one of
-    /// several identical copies (SQLite `rowid`, PostgreSQL `ctid`); nil when the engine has none Tidemark writes.
-    var rowLocator: String? { get }
-
-    /// The condition matching the row whose ``rowLocator`` is the bound text `placeholder`.
-    func matchesRowLocator(_ placeholder: String) -> String
+    /// How one stored row of a table is named, so a table without a key can delete one of several identical
+    /// copies (SQLite `rowid`, PostgreSQL `ctid`); nil when the engine has none Tidemark writes.
+    var rowLocator: RowLocator? { get }
 
     // MARK: Ordering
 
@@ -106,8 +103,7 @@ public protocol SQLDialect: Sendable {
 }
 
 extension SQLDialect {
-    public var rowLocator: String? { nil }
-    public func matchesRowLocator(_ placeholder: String) -> String { "1 = 0" }
+    public var rowLocator: RowLocator? { nil }
     public func comparable(_ column: String, type: ColumnType?) -> String { quoteIdentifier(column) }
     public func comparableParameter(_ placeholder: String, type: ColumnType?) -> String { placeholder }
     public func indexableLowerBound(_ value: Value, type: ColumnType?) -> Value? { nil }
@@ -129,6 +125,18 @@ extension SQLDialect {
         let hash = String(UInt64(bitPattern: TextHash.hash(name)) & 0xffff_ffff, radix: 16)
         let suffix = "_" + String(repeating: "0", count: 8 - hash.count) + hash
         return utf8Prefix(name, bytes: limit - suffix.utf8.count) + suffix
+    }
+}
+
+/// Names one stored row of a table: ``select`` reads it as text, ``match(_:)`` is the condition on the row whose
+/// locator is the bound text in the placeholder given.
+public struct RowLocator: Sendable {
+    public let select: String
+    public let match: @Sendable (_ placeholder: String) -> String
+
+    public init(select: String, match: @escaping @Sendable (_ placeholder: String) -> String) {
+        self.select = select
+        self.match = match
     }
 }
 

@@ -103,8 +103,9 @@ public struct SQLiteDialect: SQLDialect {
     public var groupsRangesInOneScan: Bool { false }
 
     /// A rowid table's own row number (a table without a key always has one: WITHOUT ROWID needs a key).
-    public var rowLocator: String? { "CAST(rowid AS TEXT)" }
-    public func matchesRowLocator(_ placeholder: String) -> String { "rowid = CAST(\(placeholder) AS INTEGER)" }
+    public var rowLocator: RowLocator? {
+        RowLocator(select: "CAST(rowid AS TEXT)") { "rowid = CAST(\($0) AS INTEGER)" }
+    }
 
     /// The row functions hash with ``TextHash`` itself.
     public func hashAgreesWithTidemark(on connection: any Connection) throws -> Bool { true }

@@ -49,7 +49,7 @@ import TidemarkTestSupport
     /// Deletes one copy of the rows matching `condition` on `db`, by the engine's row locator.
     static func deleteOneCopy(_ bench: LoadBench, on db: any Connection, where condition: String) throws {
         let t = bench.table(name, on: db).quoted
-        let locator = db.dialect.rowLocator!
+        let locator = db.dialect.rowLocator!.select
         #expect(try db.execute("DELETE FROM \(t) WHERE \(locator) IN (SELECT \(locator) FROM \(t) WHERE \(condition) "
             + "LIMIT 1)") == 1)
     }

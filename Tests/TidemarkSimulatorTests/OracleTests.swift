@@ -76,8 +76,8 @@ import TidemarkTestSupport
             let sameFingerprint = try Oracle.fingerprint(db, source, key: "id") == Oracle.fingerprint(db, target, key: "id")
             #expect(sameFingerprint)
             // One copy of id 2 gone, one more copy of id 7: the counts match, the content does not.
-            try db.execute("DELETE FROM target_k WHERE \(db.dialect.rowLocator!) IN "
-                + "(SELECT \(db.dialect.rowLocator!) FROM target_k WHERE id = 2 LIMIT 1)")
+            try db.execute("DELETE FROM target_k WHERE \(db.dialect.rowLocator!.select) IN "
+                + "(SELECT \(db.dialect.rowLocator!.select) FROM target_k WHERE id = 2 LIMIT 1)")
             try db.execute("INSERT INTO target_k SELECT * FROM target_k WHERE id = 7")
             let difference = try Oracle.compare(source: db, source, target: db, target, key: "id")
             #expect(difference.missing == ["i2·1"])

@@ -62,7 +62,7 @@ struct CopyDifference {
                        columns: sourceColumns, buckets: chunk) { row in
                 sourceRows[row[sourceColumns.count], default: []].append(Array(row.values.prefix(sourceColumns.count)))
             }
-            try select(target, "\(target.dialect.rowLocator!), \(target.dialect.canonicalRow(targetColumns))",
+            try select(target, "\(target.dialect.rowLocator!.select), \(target.dialect.canonicalRow(targetColumns))",
                        from: targetTable, columns: targetColumns, buckets: chunk) { row in
                 targetRows[row[1], default: []].append(row[0])
             }

@@ -99,7 +99,7 @@ struct KeylessSync {
     private func deleteCopies(_ locators: [Value]) throws -> Int {
         guard !locators.isEmpty else { return 0 }
         let statement = try target.prepare("DELETE FROM \(plan.target.quoted) WHERE "
-            + target.dialect.matchesRowLocator(target.engine.placeholder(1)))
+            + target.dialect.rowLocator!.match(target.engine.placeholder(1)))
         var deleted = 0
         for locator in locators { deleted += try statement.execute([locator]) }
         return deleted
