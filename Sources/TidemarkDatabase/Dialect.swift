@@ -85,6 +85,12 @@ public protocol SQLDialect: Sendable {
     /// preference: a server hashes text in its own encoding and byte order, so each is probed, not assumed.
     func rowHashFunctions(on connection: any Connection) throws -> [RowHashFunction]
 
+    // MARK: Tables without a key
+
+    /// How one stored row of a table is named, so a table without a key can delete one of several identical
+    /// copies (SQLite `rowid`, PostgreSQL `ctid`); nil when the engine has none Tidemark writes.
+    var rowLocator: RowLocator? { get }
+
     // MARK: Ordering
 
     /// The column as cursor predicates and ORDER BY compare it, so that every engine orders a column's values the
@@ -107,6 +113,7 @@ extension SQLDialect {
         exact ? "FLOOR((CAST(\(key) AS NUMERIC) - \(lower)) / CAST(\(width) AS NUMERIC))" : "(\(key) - \(lower)) / \(width)"
     }
 
+    public var rowLocator: RowLocator? { nil }
     public func comparable(_ column: String, type: ColumnType?) -> String { quoteIdentifier(column) }
     public func comparableParameter(_ placeholder: String, type: ColumnType?) -> String { placeholder }
     public func indexableLowerBound(_ value: Value, type: ColumnType?) -> Value? { nil }
@@ -128,6 +135,18 @@ extension SQLDialect {
         let hash = String(UInt64(bitPattern: TextHash.hash(name)) & 0xffff_ffff, radix: 16)
         let suffix = "_" + String(repeating: "0", count: 8 - hash.count) + hash
         return utf8Prefix(name, bytes: limit - suffix.utf8.count) + suffix
+    }
+}
+
+/// Names one stored row of a table: ``select`` reads it as text, ``match(_:)`` is the condition on the row whose
+/// locator is the bound text in the placeholder given.
+public struct RowLocator: Sendable {
+    public let select: String
+    public let match: @Sendable (_ placeholder: String) -> String
+
+    public init(select: String, match: @escaping @Sendable (_ placeholder: String) -> String) {
+        self.select = select
+        self.match = match
     }
 }
 

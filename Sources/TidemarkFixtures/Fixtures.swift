@@ -52,6 +52,11 @@ public enum Fixtures {
         }
     }
 
+    /// A link/audit table without a primary key: 302 rows, most of them in groups of identical copies.
+    public static func auditlink() -> FixtureTable {
+        AuditLinkFixture.table
+    }
+
     /// Creates the table (in `schema` on PostgreSQL, nil = unqualified) and bulk-inserts all rows.
     ///
     /// Without `schema` the table's own name is used; on PostgreSQL a schema that does not exist yet is created.

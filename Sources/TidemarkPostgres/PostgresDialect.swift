@@ -110,6 +110,11 @@ public struct PostgresDialect: SQLDialect {
 
     public var groupsRangesInOneScan: Bool { true }
 
+    /// The row version's physical place: stable while the deleting transaction holds the row it read.
+    public var rowLocator: RowLocator? {
+        RowLocator(select: "ctid::text") { "ctid = CAST(\($0) AS tid)" }
+    }
+
     /// Text compares byte by byte (`COLLATE "C"`, SQLite's order and Tidemark's own) whatever the column's or
     /// the database's collation: under `en_US` or `es_ES`, `'Ábaco'` sorts before `'dátil'`, so a cursor kept in
     /// one order and a read in another would skip rows. An index built with another collation cannot serve

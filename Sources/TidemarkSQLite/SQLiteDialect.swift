@@ -108,6 +108,11 @@ public struct SQLiteDialect: SQLDialect {
 
     public var groupsRangesInOneScan: Bool { false }
 
+    /// A rowid table's own row number (a table without a key always has one: WITHOUT ROWID needs a key).
+    public var rowLocator: RowLocator? {
+        RowLocator(select: "CAST(rowid AS TEXT)") { "rowid = CAST(\($0) AS INTEGER)" }
+    }
+
     /// The row functions hash with ``RowHashFunction/hash(_:)`` itself.
     public func rowHashFunctions(on connection: any Connection) throws -> [RowHashFunction] { RowHashFunction.allCases }
 

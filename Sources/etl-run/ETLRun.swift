@@ -122,6 +122,10 @@ struct Load: ParsableCommand {
             for config in configs {
                 do {
                     if let refusal = names.errors[config.name] { throw refusal }
+                    if let keyless = try loader.keylessPlan(config) {
+                        print(try PlanReport(keyless).render(json: json))
+                        continue
+                    }
                     let plan = try loader.plan(config)
                     print(try PlanReport(plan, reads: loader.describeReads(plan)).render(json: json))
                 } catch {
@@ -356,6 +360,19 @@ struct PlanReport: Encodable {
         predicate = reads
         schema_changes = plan.schemaChanges.map(\.description)
         warnings = plan.warnings
+    }
+
+    init(_ plan: KeylessPlan) {
+        table = plan.table
+        strategy = plan.strategy.rawValue
+        policy = plan.policy.rawValue
+        mode = KeylessPlan.mode
+        full_load = plan.forceFull
+        full_load_reason = plan.forceFull ? "--full" : nil
+        cursor = KeylessPlan.cursorDescription
+        predicate = plan.describeReads()
+        schema_changes = plan.schemaChanges.map(\.description)
+        warnings = [plan.summary] + plan.warnings
     }
 
     func render(json: Bool) throws -> String {

@@ -108,6 +108,29 @@ import TidemarkTestSupport
         }
     }
 
+    @Test func `a table without a key: the dry run says it is compared as a multiset, and the run loads its copies`() throws {
+        try TestDatabases.withFreshDatabase(.sqlite) { sourceURL in
+            try TestDatabases.withFreshDatabase(.sqlite) { targetURL in
+                try Fixtures.install(Fixtures.auditlink(), into: try openConnection(sourceURL))
+                let arguments = ["--source", sourceURL.commandLineArgument, "--target", targetURL.commandLineArgument,
+                                 "--config", Self.fixturesConfig, "--tables", "auditlink"]
+                let plan = try etlRun(arguments + ["--dry-run"])
+                #expect(plan.status == 0, "\(plan.stderr)")
+                #expect(plan.stdout.contains("auditlink: standard loading, policy reconcile, cursor mode multiset"))
+                #expect(plan.stdout.contains("incremental columns (LoggedAt) are not a cursor"))
+                #expect(try openConnection(targetURL).tableNames(schema: nil) == [])
+                for expected in [302, 0] {
+                    let run = try etlRun(arguments + ["--json"])
+                    #expect(run.status == 0, "\(run.stderr)")
+                    let line = try #require(try jsonLines(run.stdout).first)
+                    #expect(line["rows_loaded"] as? Int == expected)
+                    #expect(line["verified"] as? Bool == true)
+                    #expect(run.stderr.contains("no primary key: every run reads the whole table"))
+                }
+            }
+        }
+    }
+
     @Test(arguments: [
         (["--strategy", "fast"], "--strategy"),
         (["--policy", "sometimes"], "--policy"),

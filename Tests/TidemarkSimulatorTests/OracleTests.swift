@@ -62,6 +62,30 @@ import TidemarkTestSupport
         }
     }
 
+    @Test(arguments: TestDatabases.engines)
+    func `a table without a key is compared as a multiset: each missing or surplus copy counts`(engine: Engine) throws {
+        try TestDatabases.withConnection(engine) { db, _ in
+            let source = TableName("source_k")
+            let target = TableName("target_k")
+            let columns = Self.schema.columns.map { ColumnDefinition($0.name, $0.type) }
+            for name in [source, target] {
+                try db.createTable(TableSchema(name: name, columns: columns, primaryKey: []))
+                _ = try db.bulkInsert(into: name, columns: columns.map(\.name), rows: Self.rows() + Self.rows().prefix(3))
+            }
+            #expect(try Oracle.compare(source: db, source, target: db, target, key: "id").isEmpty)
+            let sameFingerprint = try Oracle.fingerprint(db, source, key: "id") == Oracle.fingerprint(db, target, key: "id")
+            #expect(sameFingerprint)
+            // One copy of id 2 gone, one more copy of id 7: the counts match, the content does not.
+            try db.execute("DELETE FROM target_k WHERE \(db.dialect.rowLocator!.select) IN "
+                + "(SELECT \(db.dialect.rowLocator!.select) FROM target_k WHERE id = 2 LIMIT 1)")
+            try db.execute("INSERT INTO target_k SELECT * FROM target_k WHERE id = 7")
+            let difference = try Oracle.compare(source: db, source, target: db, target, key: "id")
+            #expect(difference.missing == ["i2·1"])
+            #expect(difference.extra == ["i7·1"])
+            #expect(try Oracle.fingerprint(db, source, key: "id") != Oracle.fingerprint(db, target, key: "id"))
+        }
+    }
+
     @Test func `canonical values keep kinds, scale and microseconds apart`() {
         #expect(Oracle.canonical(.null) != Oracle.canonical(.text("")))
         #expect(Oracle.canonical(.integer(1)) != Oracle.canonical(.boolean(true)))

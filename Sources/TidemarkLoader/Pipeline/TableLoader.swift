@@ -101,6 +101,11 @@ public final class TableLoader {
         return try Planner(source: source, target: target, options: options).plan(config, tracking: tracking)
     }
 
+    /// The plan of a table without a key, or nil when it has one (`--dry-run`).
+    public func keylessPlan(_ config: TableConfig) throws -> KeylessPlan? {
+        try KeylessPlanner(source: source, target: target, options: options).plan(config)
+    }
+
     /// The reads a plan makes, as this source's SQL with its bound values (`--dry-run`).
     public func describeReads(_ plan: TablePlan) -> [String] {
         plan.describeReads(dialect: source.dialect)
@@ -180,6 +185,12 @@ public final class TableLoader {
         let stored = try tracking.read(config.name)
         // Read under the table's lock: this run's fence is above every earlier run's.
         fence = (stored?.fence ?? 0) + 1
+        if let keyless = try usage.measure("Pipeline.plan", {
+            try KeylessPlanner(source: source, target: target, options: options).plan(config)
+        }) {
+            return try loadKeyless(keyless, config: config, tracking: tracking, stored: stored, fence: fence!,
+                                   into: &result)
+        }
         let plan = try usage.measure("Pipeline.plan") {
             try Planner(source: source, target: target, options: options).plan(config, tracking: stored)
         }
@@ -219,15 +230,16 @@ public final class TableLoader {
         result.verified = recovery.verified
 
         try load.checkpointer.finish()
-        try reportRejections(config, load: load, into: &result)
+        load.checkpointer.outstandingRejections = try reportRejections(config, in: load.writer.rejections, into: &result)
     }
 
     /// Rejected rows are never silent: every run warns while any are outstanding, `verified` is false, and the
     /// table fails (exit 1) unless it is configured `on_reject: warn`.
-    private func reportRejections(_ config: TableConfig, load: TableLoad, into result: inout LoadResult) throws {
-        let (count, firstKeys) = try load.writer.rejections.outstanding(for: config.name)
-        load.checkpointer.outstandingRejections = count
-        guard count > 0 else { return }
+    /// Returns how many are outstanding.
+    func reportRejections(_ config: TableConfig, in rejections: RejectedRowsTable,
+                          into result: inout LoadResult) throws -> Int {
+        let (count, firstKeys) = try rejections.outstanding(for: config.name)
+        guard count > 0 else { return 0 }
         result.verified = false
         let message = "\(count) row\(count == 1 ? " is" : "s are") rejected and not in the target as the source has "
             + "\(count == 1 ? "it" : "them") (first keys: \(firstKeys.joined(separator: ", "))); the reasons are in "
@@ -238,10 +250,11 @@ public final class TableLoader {
         } else {
             result.warnings.append(message)
         }
+        return count
     }
 
     /// The wall clock `_loaded_at` records, shifted by the simulator's clock skew; cursors never read it.
-    private var clock: @Sendable () -> LocalTimestamp {
+    var clock: @Sendable () -> LocalTimestamp {
         { [skew = options.clockSkewSeconds] in LoadStatusTable.now(skew: skew) }
     }
 }

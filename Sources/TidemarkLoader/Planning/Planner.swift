@@ -28,17 +28,13 @@ struct Planner {
         let targetTable = target.dialect.table(name, schema: options.targetSchema)
         var warnings: [String] = []
 
-        // Names the target would alter or take for one are refused before anything is written.
-        let names = TargetNames(dialect: target.dialect)
-        try names.checkTable(targetTable)
-        var columns = try source.columns(of: sourceTable)
-        guard !columns.isEmpty else { throw LoadError(table: name, "source table \(sourceTable) does not exist") }
-        try names.checkColumns(columns.map(\.name), table: name)
+        var columns = try checkedColumns(of: sourceTable, into: targetTable, table: name)
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         let key = config.primaryKey.isEmpty ? try source.primaryKey(of: sourceTable) : config.primaryKey
         guard !key.isEmpty else {
-            throw LoadError(table: name, "no primary key: declare primary_key in tables.yml or on the source table")
+            // TableLoader sends a table without a key to KeylessSync before planning it here.
+            throw LoadError(table: name, "no primary key: a table without one is loaded as a multiset of rows")
         }
         guard key.count == 1 else {
             throw LoadError(table: name, "composite primary keys (\(key.joined(separator: ", "))) are not supported yet")
@@ -151,6 +147,17 @@ struct Planner {
             batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
             lookbackSeconds: config.lookbackSeconds ?? 0, verify: config.verify != .off, storedCursor: fullReason == nil ? cursor : .empty,
             isFullLoad: fullReason != nil, fullLoadReason: fullReason, schemaChanges: sync.changes, warnings: warnings)
+    }
+
+    /// The source table's columns, once the names the target would alter or take for one are refused (before
+    /// anything is written).
+    func checkedColumns(of sourceTable: TableName, into targetTable: TableName, table name: String) throws -> [ColumnInfo] {
+        let names = TargetNames(dialect: target.dialect)
+        try names.checkTable(targetTable)
+        let columns = try source.columns(of: sourceTable)
+        guard !columns.isEmpty else { throw LoadError(table: name, "source table \(sourceTable) does not exist") }
+        try names.checkColumns(columns.map(\.name), table: name)
+        return columns
     }
 
     /// Throws, naming the key and one duplicated value, when `column` is not unique in the source table.

@@ -97,10 +97,10 @@ struct RangeChecksum: Sendable, Equatable {
         return KeyRange(lower: start, upper: end.overflow ? nil : KeyArithmetic.offset(lower, by: end.partialValue))
     }
 
-    private static let sums = "COALESCE(sum(h >> 28), 0), COALESCE(sum(h & 268435455), 0)"
+    static let sums = "COALESCE(sum(h >> 28), 0), COALESCE(sum(h & 268435455), 0)"
 
     /// A sum of bigints may come back as a numeric (PostgreSQL) or an integer (SQLite).
-    private static func number(_ v: Value) -> Int64 {
+    static func number(_ v: Value) -> Int64 {
         switch v {
         case .integer(let i): return i
         case .decimal(let d): return Int64(d.description) ?? -1

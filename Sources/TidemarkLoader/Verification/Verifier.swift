@@ -67,8 +67,13 @@ struct Verifier {
         self.target = target
         self.settings = settings
         self.excluded = excluded
-        let byName = Dictionary(try target.columns(of: plan.target).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        self.targetColumns = plan.columns.map { column in
+        self.targetColumns = try Self.targetView(of: plan.columns, in: target, table: plan.target)
+    }
+
+    /// The target's view of the source's `columns` (see ``targetColumns``).
+    static func targetView(of columns: [ColumnInfo], in target: any Connection, table: TableName) throws -> [ColumnInfo] {
+        let byName = Dictionary(try target.columns(of: table).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return columns.map { column in
             guard let own = byName[column.name] else { return column }
             guard let wider = own.type.widened(toHold: column.type) else { return own }
             return ColumnInfo(name: own.name, declaredType: own.declaredType, type: wider, isNullable: own.isNullable)

@@ -120,6 +120,22 @@ public enum Oracle {
         let targetColumns = Set(try target.columns(of: targetTable).map(\.name))
         var difference = Difference()
         difference.missingColumns = sourceColumns.filter { !targetColumns.contains($0) }
+        if try source.primaryKey(of: sourceTable).isEmpty {
+            // No key: the rows are a multiset, and each copy counts.
+            let shared = sourceColumns.filter { targetColumns.contains($0) }
+            let meanings = try Meaning.of(source, sourceTable, columns: shared)
+            let left = try copies(source, sourceTable, columns: shared, key: key, meanings: meanings)
+            let right = try copies(target, targetTable, columns: shared, key: key, meanings: meanings)
+            for (row, count) in left where count > right[row, default: 0] {
+                difference.missing.append(row.label(count - right[row, default: 0]))
+            }
+            for (row, count) in right where count > left[row, default: 0] {
+                difference.extra.append(row.label(count - left[row, default: 0]))
+            }
+            difference.missing.sort()
+            difference.extra.sort()
+            return difference
+        }
         let shared = sourceColumns.filter { targetColumns.contains($0) && $0 != key }
         guard targetColumns.contains(key) else {
             difference.missingColumns = sourceColumns
@@ -145,17 +161,42 @@ public enum Oracle {
         return difference
     }
 
-    /// A fingerprint of a table's content, for comparing the end states of different strategies.
+    /// A fingerprint of a table's content, for comparing the end states of different strategies. A table
+    /// without a key is fingerprinted as its multiset of rows (the order copies are stored in is no content).
     public static func fingerprint(_ db: any Connection, _ table: TableName, key: String) throws -> String {
-        let columns = try db.columns(of: table).map(\.name).filter { $0 != key }
+        let keyless = try db.primaryKey(of: table).isEmpty
+        let columns = try db.columns(of: table).map(\.name).filter { keyless || $0 != key }
         var hasher = FNV1a()
         var count = 0
-        try scan(db, table, columns: columns, key: key) { key, row in
+        var rows: [(String, [UInt8])] = []
+        try scan(db, table, columns: columns, key: key) { key, row in rows.append((key, row)) }
+        if keyless { rows.sort { $0.1.lexicographicallyPrecedes($1.1) } }
+        for (key, row) in rows {
             hasher.add(key.utf8)
             hasher.add(row)
             count += 1
         }
         return String(hasher.value, radix: 16) + "/\(count)"
+    }
+
+    /// One distinct row of a table without a key: its encoding, and the canonical value of the column steps
+    /// select by, for people.
+    struct CopyOfRow: Hashable {
+        let selector: String
+        let encoded: [UInt8]
+
+        /// "k4·2": two copies of a row whose selecting column holds 4 (the display drops the kind prefix).
+        func label(_ copies: Int) -> String { selector + "·\(copies)" }
+    }
+
+    /// How many copies of each distinct row a table holds.
+    static func copies(_ db: any Connection, _ table: TableName, columns: [String], key: String,
+                       meanings: [Meaning]) throws -> [CopyOfRow: Int] {
+        var counts: [CopyOfRow: Int] = [:]
+        try scan(db, table, columns: columns, key: key, meanings: meanings) { key, row in
+            counts[CopyOfRow(selector: key, encoded: row), default: 0] += 1
+        }
+        return counts
     }
 
     /// Integer keys in numeric order, others as text; the display drops the kind prefix.

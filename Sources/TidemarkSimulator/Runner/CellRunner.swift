@@ -50,6 +50,7 @@ struct CellRunner {
         case "procedurelog": return Fixtures.procedurelog(rows: spec.rows ?? 2000, seed: seed)
         case "typezoo": return Fixtures.typezoo(rows: spec.rows ?? 600, seed: seed)
         case "odtypes": return Fixtures.odtypes(rows: spec.rows ?? 600, seed: seed)
+        case "auditlink": return Fixtures.auditlink()
         default: return Fixtures.securitylog(rows: spec.rows ?? 2000, seed: seed)
         }
     }
@@ -60,7 +61,8 @@ struct CellRunner {
         var keys: [String: String] = [:]
         for spec in scenario.fixtures {
             let table = fixture(spec)
-            keys[spec.name] = table.schema.primaryKey[0]
+            // A table without a key: steps select rows by its first column (every copy that holds the value).
+            keys[spec.name] = table.schema.primaryKey.first ?? table.schema.columns[0].name
             try Fixtures.install(table, into: databases.source, schema: databases.sourceSchema)
         }
         guard let observed = try drive(databases, keys: keys, into: &result) else { return nil }

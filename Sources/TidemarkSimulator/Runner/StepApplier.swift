@@ -122,7 +122,9 @@ struct StepApplier {
         let name = databases.sourceTable(table)
         let columns = try db.columns(of: name)
         let k = key(table)
-        guard let last = try db.query("SELECT * FROM \(name.quoted) ORDER BY \(quoteIdentifier(k)) DESC LIMIT 1").first,
+        // Not NULL: a table without a key may hold NULL there, which PostgreSQL sorts first when descending.
+        guard let last = try db.query("SELECT * FROM \(name.quoted) WHERE \(quoteIdentifier(k)) IS NOT NULL "
+            + "ORDER BY \(quoteIdentifier(k)) DESC LIMIT 1").first,
             let top = last[k]?.int64
         else { throw ScenarioError(file: "step", line: nil, reason: "cannot generate rows for an empty \(table)") }
         let rows: [[Value]] = try (1...count).map { offset in
