@@ -30,12 +30,13 @@ struct RangeChecksum: Sendable, Equatable {
     let sum0: Int64
     let sum1: Int64
 
-    /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper`, computed in the engine.
-    static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String,
-                        range: KeyRange, excluding: [Value] = []) throws -> RangeChecksum {
-        var builder = SQLBuilder(dialect: db.dialect)
+    /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper` (`key[0]`, the leading
+    /// key column), computed in the engine.
+    static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: [String],
+                        range: KeyRange, excluding: [RowKey] = []) throws -> RangeChecksum {
+        var builder = SQLBuilder(dialect: db.dialect, columns: columns)
         var inner = "SELECT \(CanonicalRow.summand(columns, dialect: db.dialect)) AS h FROM \(table.quoted)"
-        if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluding, key: key)]) {
+        if let condition = Predicate.all([range.predicate(column: key[0]), excludingKeys(excluding, key: key)]) {
             inner += " WHERE " + builder.render(condition)
         }
         let sql = "SELECT count(*), \(sums) FROM (\(inner)) AS rows"
@@ -45,13 +46,13 @@ struct RangeChecksum: Sendable, Equatable {
 
     /// The checksums of the `count` consecutive key ranges `[lower + b·width, lower + (b+1)·width)`, keyed by
     /// `b`; empty ranges are absent. One pass over the table, so verifying and locating differences costs about
-    /// one read of each side. Keys must lie in `lower…`; the last range ends at Int64.max.
+    /// one read of each side. Keys (their leading column) must lie in `lower…`; the last range ends at Int64.max.
     ///
     /// An engine that groups well (``SQLDialect/groupsRangesInOneScan``) sums the rows into their ranges in a
     /// hash table during one scan; otherwise each range is one indexed range scan with the same prepared
     /// statement — still one pass over the table, in key order.
-    static func buckets(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String, lower: Int64,
-                        width: UInt64, count: Int64, excluding: [Value] = []) throws -> [Int64: RangeChecksum] {
+    static func buckets(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: [String], lower: Int64,
+                        width: UInt64, count: Int64, excluding: [RowKey] = []) throws -> [Int64: RangeChecksum] {
         if !db.dialect.groupsRangesInOneScan {
             var result: [Int64: RangeChecksum] = [:]
             for b in 0..<count {
@@ -61,8 +62,8 @@ struct RangeChecksum: Sendable, Equatable {
             }
             return result
         }
-        var builder = SQLBuilder(dialect: db.dialect)
-        let k = quoteIdentifier(key)
+        var builder = SQLBuilder(dialect: db.dialect, columns: columns)
+        let k = quoteIdentifier(key[0])
         // `key − lower` and the width can exceed a bigint when the keys span more than 2^63: then in numeric.
         let low = builder.bind(.integer(lower))
         let reach = UInt64(count).multipliedReportingOverflow(by: width)
