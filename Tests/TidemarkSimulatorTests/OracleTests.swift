@@ -34,7 +34,7 @@ import TidemarkTestSupport
                 try db.createTable(TableSchema(name: name, columns: Self.schema.columns, primaryKey: ["id"]))
                 _ = try db.bulkInsert(into: name, columns: Self.schema.columns.map(\.name), rows: Self.rows())
             }
-            #expect(try Oracle.compare(source: db, source, target: db, target, key: "id").isEmpty)
+            #expect(try Oracle.compare(source: db, source, target: db, target, key: ["id"]).isEmpty)
 
             let e = db.engine
             switch damage {
@@ -50,7 +50,7 @@ import TidemarkTestSupport
             case .nullInsteadOfEmpty: try db.execute("UPDATE target_t SET note = NULL WHERE id = 7")
             case .missingColumn: try db.execute("ALTER TABLE target_t DROP COLUMN note")
             }
-            let difference = try Oracle.compare(source: db, source, target: db, target, key: "id")
+            let difference = try Oracle.compare(source: db, source, target: db, target, key: ["id"])
             #expect(!difference.isEmpty)
             switch damage {
             case .missingRow: #expect(difference.missing == ["i7"])
