@@ -206,6 +206,26 @@ import TidemarkTestSupport
         }
     }
 
+    /// A cursor stored for other key columns (a key that gained a column) is discarded with a warning, and the
+    /// table is read in full by upserts: nothing lost, nothing truncated.
+    @Test(arguments: LoadPath.all)
+    func `a cursor stored for other key columns is discarded`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            try Self.create(bench, "rekeyed", .bigintText)
+            try Self.insert(bench, "rekeyed", .bigintText, ids: 1...40, offset: 0)
+            let config = Self.config("rekeyed", CursorModeCase.all[1])
+            _ = bench.load(config, strategy: .standard, policy: .none)
+            try bench.setTracking("rekeyed", ["primary_column_name": "a", "last_primary_value": "4"])
+            try bench.target.execute("DELETE FROM \(bench.table("rekeyed", on: bench.target).quoted) WHERE b = 'c0007'")
+            let result = bench.load(config, strategy: .standard, policy: .none)
+            #expect(result.error == nil)
+            #expect(result.full_load)
+            #expect(result.warnings.contains { $0.contains("tracking cursor belongs to column a") }, "\(result.warnings)")
+            #expect(result.rows_loaded == 1)
+            try bench.expectSame("rekeyed", key: "a", "b")
+        }
+    }
+
     /// Text components holding the encoding's own characters round-trip through the tracking row.
     @Test(arguments: LoadPath.all)
     func `a composite cursor round-trips awkward text`(path: LoadPath) throws {
