@@ -21,6 +21,10 @@ public protocol SQLDialect: Sendable {
     /// The column's type in a CREATE TABLE or ADD COLUMN.
     func ddl(_ type: ColumnType) -> String
 
+    /// The type of a primary key column in a CREATE TABLE: ``ddl(_:)`` where the engine can index any value of
+    /// the type.
+    func keyDDL(_ type: ColumnType) -> String
+
     /// `ALTER TABLE … ALTER COLUMN … TYPE …` widening a column to `type`; nil when the engine does not enforce
     /// declared types (SQLite), so there is nothing to change.
     func widenColumn(_ column: String, of table: TableName, to type: ColumnType) -> String?
@@ -108,6 +112,8 @@ public protocol SQLDialect: Sendable {
 }
 
 extension SQLDialect {
+    public func keyDDL(_ type: ColumnType) -> String { ddl(type) }
+
     /// Integer division truncates in PostgreSQL and SQLite; keys at or above `lower` make that a floor.
     public func bucketNumber(of key: String, from lower: String, width: String, exact: Bool) -> String {
         exact ? "FLOOR((CAST(\(key) AS NUMERIC) - \(lower)) / CAST(\(width) AS NUMERIC))" : "(\(key) - \(lower)) / \(width)"

@@ -43,7 +43,8 @@ public struct TableSchema: Sendable, Hashable {
     /// `CREATE TABLE IF NOT EXISTS …` in the dialect.
     public func createStatement(_ dialect: any SQLDialect) -> String {
         var parts = columns.map { column in
-            quoteIdentifier(column.name) + " " + dialect.ddl(column.type) + (column.isNullable ? "" : " NOT NULL")
+            let type = primaryKey.contains(column.name) ? dialect.keyDDL(column.type) : dialect.ddl(column.type)
+            return quoteIdentifier(column.name) + " " + type + (column.isNullable ? "" : " NOT NULL")
         }
         if !primaryKey.isEmpty { parts.append("PRIMARY KEY (" + quoteIdentifiers(primaryKey) + ")") }
         return "CREATE TABLE IF NOT EXISTS \(name.quoted) (" + parts.joined(separator: ", ") + ")"

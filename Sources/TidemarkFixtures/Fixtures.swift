@@ -57,6 +57,13 @@ public enum Fixtures {
         AuditLinkFixture.table
     }
 
+    /// A table with a three-column primary key of mixed types, `(ClaimNum, Category, LineNum)`, six rows to each
+    /// `ClaimNum` (see ``ClaimLineFixture``).
+    public static func claimline(rows: Int) -> FixtureTable {
+        precondition(rows >= 0, "a fixture cannot have a negative row count")
+        return ClaimLineFixture.table(rows: rows)
+    }
+
     /// Creates the table (in `schema` on PostgreSQL, nil = unqualified) and bulk-inserts all rows.
     ///
     /// Without `schema` the table's own name is used; on PostgreSQL a schema that does not exist yet is created.

@@ -54,6 +54,16 @@ public struct MySQLDialect: SQLDialect {
         }
     }
 
+    /// MySQL indexes no unbounded TEXT or BLOB: a key column of one is created VARCHAR(191) (VARBINARY(767)), whose
+    /// 764 bytes in utf8mb4 fit MyISAM's 1000-byte key as well as InnoDB's.
+    public func keyDDL(_ type: ColumnType) -> String {
+        switch type {
+        case .text, .json, .jsonb, .foreign: return "VARCHAR(191)"
+        case .bytes: return "VARBINARY(767)"
+        default: return ddl(type)
+        }
+    }
+
     public func createSchema(_ schema: String) -> String? { nil }
 
     public func widenColumn(_ column: String, of table: TableName, to type: ColumnType) -> String? {

@@ -55,7 +55,8 @@ struct LoadingTests {
         let path = root.appendingPathComponent("Fixtures/tables.yml").path
         let file = try TablesFile.load(path: path)
         #expect(file.warnings.isEmpty)
-        #expect(file.tables.map(\.name) == ["medication", "allergydef", "procedurelog", "securitylog", "typezoo", "auditlink"])
+        #expect(file.tables.map(\.name) == ["medication", "allergydef", "procedurelog", "securitylog", "typezoo", "auditlink", "claimline"])
+        #expect(file["claimline"]?.primaryKey == ["ClaimNum", "Category", "LineNum"])
 
         var medication = TableConfig(name: "medication")
         medication.primaryKey = ["MedicationNum"]

@@ -149,16 +149,16 @@ import TidemarkTestSupport
             _ = try Self.encoded(db)
             let info = try db.columns(of: TableName("canon"))
             let whole = KeyRange(lower: nil, upper: nil)
-            let before = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole,
+            let before = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: ["id"], range: whole,
                                                    hash: .lookup3)
             #expect(before.count == 6)
             try db.execute("UPDATE canon SET ts = \(engine.placeholder(1)) WHERE id = 1",
                            [.timestamp(LocalTimestamp("2025-10-11 23:10:58.906548")!)])
-            let after = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id", range: whole,
-                                                  hash: .lookup3)
+            let after = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: ["id"], range: whole,
+                                                   hash: .lookup3)
             #expect(after.count == 6)
             #expect(after != before)
-            let firstTwo = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: "id",
+            let firstTwo = try RangeChecksum.compute(db, table: TableName("canon"), columns: info, key: ["id"],
                                                      range: KeyRange(lower: 1, upper: 3), hash: .lookup3)
             #expect(firstTwo.count == 2)
         }

@@ -77,19 +77,23 @@ struct LoadBench {
         return loader.load(config)
     }
 
-    /// All rows of a table, ordered by its key: every column, or the named ones.
-    func rows(_ table: String, on db: any Connection, key: String, columns: [String]? = nil) throws -> [[Value]] {
+    /// All rows of a table, ordered by its key (its columns, in key order): every column, or the named ones.
+    func rows(_ table: String, on db: any Connection, key: String..., columns: [String]? = nil) throws -> [[Value]] {
+        try rows(table, on: db, keyColumns: key, columns: columns)
+    }
+
+    func rows(_ table: String, on db: any Connection, keyColumns key: [String], columns: [String]?) throws -> [[Value]] {
         let selected = columns.map(quoteIdentifiers) ?? "*"
-        return try db.query("SELECT \(selected) FROM \(self.table(table, on: db).quoted) ORDER BY \(quoteIdentifier(key))")
+        return try db.query("SELECT \(selected) FROM \(self.table(table, on: db).quoted) ORDER BY \(quoteIdentifiers(key))")
             .map(\.values)
     }
 
     /// Source and target hold the same rows in the source's columns (compared as values; columns only the
     /// target has are the users').
-    func expectSame(_ table: String, key: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectSame(_ table: String, key: String..., sourceLocation: SourceLocation = #_sourceLocation) throws {
         let columns = try source.columns(of: self.table(table, on: source)).map(\.name)
-        let expected = try rows(table, on: source, key: key, columns: columns)
-        let actual = try rows(table, on: target, key: key, columns: columns)
+        let expected = try rows(table, on: source, keyColumns: key, columns: columns)
+        let actual = try rows(table, on: target, keyColumns: key, columns: columns)
         #expect(actual.count == expected.count, "row count", sourceLocation: sourceLocation)
         if actual != expected {
             let firstDifference = zip(actual, expected).first { $0 != $1 }

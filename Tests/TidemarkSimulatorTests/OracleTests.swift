@@ -34,7 +34,7 @@ import TidemarkTestSupport
                 try db.createTable(TableSchema(name: name, columns: Self.schema.columns, primaryKey: ["id"]))
                 _ = try db.bulkInsert(into: name, columns: Self.schema.columns.map(\.name), rows: Self.rows())
             }
-            #expect(try Oracle.compare(source: db, source, target: db, target, key: "id").isEmpty)
+            #expect(try Oracle.compare(source: db, source, target: db, target, key: ["id"]).isEmpty)
 
             let e = db.engine
             switch damage {
@@ -50,7 +50,7 @@ import TidemarkTestSupport
             case .nullInsteadOfEmpty: try db.execute("UPDATE target_t SET note = NULL WHERE id = 7")
             case .missingColumn: try db.execute("ALTER TABLE target_t DROP COLUMN note")
             }
-            let difference = try Oracle.compare(source: db, source, target: db, target, key: "id")
+            let difference = try Oracle.compare(source: db, source, target: db, target, key: ["id"])
             #expect(!difference.isEmpty)
             switch damage {
             case .missingRow: #expect(difference.missing == ["i7"])
@@ -72,17 +72,17 @@ import TidemarkTestSupport
                 try db.createTable(TableSchema(name: name, columns: columns, primaryKey: []))
                 _ = try db.bulkInsert(into: name, columns: columns.map(\.name), rows: Self.rows() + Self.rows().prefix(3))
             }
-            #expect(try Oracle.compare(source: db, source, target: db, target, key: "id").isEmpty)
-            let sameFingerprint = try Oracle.fingerprint(db, source, key: "id") == Oracle.fingerprint(db, target, key: "id")
+            #expect(try Oracle.compare(source: db, source, target: db, target, key: ["id"]).isEmpty)
+            let sameFingerprint = try Oracle.fingerprint(db, source, key: ["id"]) == Oracle.fingerprint(db, target, key: ["id"])
             #expect(sameFingerprint)
             // One copy of id 2 gone, one more copy of id 7: the counts match, the content does not.
             try db.execute("DELETE FROM target_k WHERE \(db.dialect.rowLocator!.select) IN "
                 + "(SELECT \(db.dialect.rowLocator!.select) FROM target_k WHERE id = 2 LIMIT 1)")
             try db.execute("INSERT INTO target_k SELECT * FROM target_k WHERE id = 7")
-            let difference = try Oracle.compare(source: db, source, target: db, target, key: "id")
+            let difference = try Oracle.compare(source: db, source, target: db, target, key: ["id"])
             #expect(difference.missing == ["i2·1"])
             #expect(difference.extra == ["i7·1"])
-            #expect(try Oracle.fingerprint(db, source, key: "id") != Oracle.fingerprint(db, target, key: "id"))
+            #expect(try Oracle.fingerprint(db, source, key: ["id"]) != Oracle.fingerprint(db, target, key: ["id"]))
         }
     }
 

@@ -108,7 +108,7 @@ struct KeylessSync {
         guard !rows.isEmpty else { return (0, 0) }
         // The fingerprint rides along as a last, never-NULL column the filter takes for the key.
         let fingerprint = ColumnInfo(name: "row", declaredType: "text", type: .text, isNullable: false)
-        let filter = RowFilter(columns: plan.columns + [fingerprint], keyIndex: plan.columns.count)
+        let filter = RowFilter(columns: plan.columns + [fingerprint], keyIndices: [plan.columns.count])
         var (accepted, _, rejected) = filter.split(rows.map { $0 + [.text("row " + RowFilter.hash($0))] })
         let inserted = try insertIsolating(accepted, refused: &rejected)
         if !rejected.isEmpty { try rejections.record(rejected, for: plan.table, at: clock()) }
@@ -126,7 +126,7 @@ struct KeylessSync {
         } catch let error as DatabaseError where error.isDataError {
             guard rows.count > 1 else {
                 let key = rows[0].last!
-                refused.append(RowFilter.Rejection(key: key, reason: "the target refused it: \(error.reason)",
+                refused.append(RowFilter.Rejection(key: RowKey([key]), reason: "the target refused it: \(error.reason)",
                                                    rowHash: String(key.string?.dropFirst(4) ?? "")))
                 return 0
             }

@@ -2,7 +2,7 @@ import TidemarkDatabase
 
 /// The position up to which the target is known to hold the source, derived only from rows actually read.
 ///
-/// - `key`: the highest primary key read.
+/// - `key`: the highest primary key read (a tuple for a composite key, in tuple order).
 /// - `timestamp`: the highest dated timestamp read (NULL and the zero date never move it).
 /// - `timestampKey`: the highest key among the rows at `timestamp` — the tie-breaker, so rows sharing the
 ///   watermark timestamp are neither lost nor read twice.
@@ -12,14 +12,14 @@ import TidemarkDatabase
 ///   yet (higher keys, any timestamp above the start) still match after an interruption. The pass's timestamp
 ///   becomes the watermark when the pass completes (``completingPass()``).
 public struct Cursor: Sendable, Equatable, CustomStringConvertible {
-    public var key: Value?
+    public var key: RowKey?
     public var timestamp: LocalTimestamp?
-    public var timestampKey: Value?
+    public var timestampKey: RowKey?
     public var passTimestamp: LocalTimestamp?
-    public var passTimestampKey: Value?
+    public var passTimestampKey: RowKey?
 
-    public init(key: Value? = nil, timestamp: LocalTimestamp? = nil, timestampKey: Value? = nil,
-                passTimestamp: LocalTimestamp? = nil, passTimestampKey: Value? = nil) {
+    public init(key: RowKey? = nil, timestamp: LocalTimestamp? = nil, timestampKey: RowKey? = nil,
+                passTimestamp: LocalTimestamp? = nil, passTimestampKey: RowKey? = nil) {
         self.key = key
         self.timestamp = timestamp
         self.timestampKey = timestampKey
@@ -32,8 +32,8 @@ public struct Cursor: Sendable, Equatable, CustomStringConvertible {
 
     /// Moves the cursor over one row read from the source. With `holdingTimestamp` (an `and_logic` pass) the
     /// row's timestamp moves the pass's timestamp instead of the watermark.
-    mutating func advance(key rowKey: Value, timestamp rowTimestamp: Value?, holdingTimestamp: Bool = false) {
-        if rowKey.isNull { return }
+    mutating func advance(key rowKey: RowKey, timestamp rowTimestamp: Value?, holdingTimestamp: Bool = false) {
+        if rowKey.values.contains(where: \.isNull) { return }
         if key == nil || rowKey.isAfter(key!) { key = rowKey }
         guard case .timestamp(let ts)? = rowTimestamp, ts != .zeroDate else { return }
         if holdingTimestamp {
@@ -44,8 +44,8 @@ public struct Cursor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Moves a (timestamp, tie key) pair to `(ts, key)` when that is later.
-    private static func raise(_ timestamp: inout LocalTimestamp?, _ tieKey: inout Value?, to ts: LocalTimestamp,
-                              key: Value?) {
+    private static func raise(_ timestamp: inout LocalTimestamp?, _ tieKey: inout RowKey?, to ts: LocalTimestamp,
+                              key: RowKey?) {
         if timestamp == nil || ts > timestamp! {
             timestamp = ts
             tieKey = key

@@ -36,13 +36,17 @@ struct Planner {
             // TableLoader sends a table without a key to KeylessSync before planning it here.
             throw LoadError(table: name, "no primary key: a table without one is loaded as a multiset of rows")
         }
-        guard key.count == 1 else {
-            throw LoadError(table: name, "composite primary keys (\(key.joined(separator: ", "))) are not supported yet")
-        }
         for column in key where byName[column] == nil {
             throw LoadError(table: name, "primary_key column \(column) is not in the source table")
         }
+        if Set(key).count < key.count {
+            throw LoadError(table: name, "primary_key names a column twice: \(key.joined(separator: ", "))")
+        }
+        // A composite key is one tuple everywhere (cursor, pages, ranges, repair); the leading column stands for
+        // it where one column is named (the default primary incremental column).
         let keyColumn = key[0]
+        let keyTypes = key.map { byName[$0]!.type }
+        let keyText = RowKey.columnsText(key)
 
         // Configured cursor columns must exist in the source (FM-5, FM-28); missing ones are dropped loudly.
         var incremental = config.incrementalColumns
@@ -54,16 +58,20 @@ struct Planner {
             warnings.append("primary_incremental_column \(primary) is not in the source table; using \(keyColumn)")
         }
         let primary = config.primaryIncrementalColumn.flatMap { byName[$0] == nil ? nil : $0 } ?? keyColumn
-        let timestampCandidates = ([primary] + incremental).filter { $0 != keyColumn && byName[$0]?.type.isTimestamp == true }
+        var timestampCandidates: [String] = []
+        for column in [primary] + incremental
+        where !key.contains(column) && !timestampCandidates.contains(column) && byName[column]?.type.isTimestamp == true {
+            timestampCandidates.append(column)
+        }
         var timestampColumn = timestampCandidates.first
         if timestampCandidates.count > 1 {
             warnings.append("only \(timestampCandidates[0]) is followed as the timestamp cursor; "
                 + timestampCandidates.dropFirst().joined(separator: ", ") + " not (one timestamp cursor per table "
                 + "so far): rows whose only change is there are found by reconcile's verification, not by none or hybrid")
         }
-        let mode = Self.mode(config: config, primary: primary, keyColumn: keyColumn, timestampColumn: timestampColumn)
+        let mode = Self.mode(config: config, primary: primary, keyColumns: key, timestampColumn: timestampColumn)
         if mode == .key { timestampColumn = nil }
-        if config.incrementalColumns.contains(where: { $0 != keyColumn && byName[$0] != nil && byName[$0]?.type.isTimestamp != true }) {
+        if config.incrementalColumns.contains(where: { !key.contains($0) && byName[$0] != nil && byName[$0]?.type.isTimestamp != true }) {
             warnings.append("incremental columns other than the key that are not timestamps are not used as cursors")
         }
 
@@ -86,17 +94,16 @@ struct Planner {
         var cursor = Cursor.empty
         var fullReason: String? = options.forceFull ? "--full" : nil
         if let tracking {
-            if tracking.primaryColumnName != nil, tracking.primaryColumnName != keyColumn {
-                warnings.append("tracking cursor belongs to column \(tracking.primaryColumnName!), not \(keyColumn); "
+            if tracking.primaryColumnName != nil, tracking.primaryColumnName != keyText {
+                warnings.append("tracking cursor belongs to column \(tracking.primaryColumnName!), not \(keyText); "
                     + "discarding it")
             } else if let text = tracking.lastPrimaryValue {
-                if let value = Self.keyValue(text, type: byName[keyColumn]!.type) {
+                if let value = RowKey(text: text, types: keyTypes) {
                     cursor.key = value
                 } else {
-                    warnings.append("tracking value '\(text)' is not a valid \(keyColumn); discarding the cursor")
+                    warnings.append("tracking value '\(text)' is not a valid \(keyText); discarding the cursor")
                 }
             }
-            let keyType = byName[keyColumn]!.type
             let legacyInterruptedPass = mode.holdsTimestampDuringPass && tracking.cursorFormat == nil
                 && tracking.loadStatus != LoadStatus.success.rawValue && tracking.lastTimestampValue != nil
             if cursor.key != nil, timestampColumn != nil, legacyInterruptedPass {
@@ -110,7 +117,7 @@ struct Planner {
                     warnings.append("tracking timestamp belongs to \(tracking.timestampColumnName!), not \(ts); discarding it")
                 } else if let value = LocalTimestamp(text), value != .zeroDate {
                     cursor.timestamp = value
-                    cursor.timestampKey = tracking.lastTimestampKey.flatMap { Self.keyValue($0, type: keyType) }
+                    cursor.timestampKey = tracking.lastTimestampKey.flatMap { RowKey(text: $0, types: keyTypes) }
                 } else {
                     warnings.append("tracking timestamp '\(text)' is not a timestamp; discarding it")
                 }
@@ -122,9 +129,7 @@ struct Planner {
             let text = tracking.passTimestampValue, let value = LocalTimestamp(text), value != .zeroDate
         {
             cursor.passTimestamp = value
-            cursor.passTimestampKey = tracking.passTimestampKey.flatMap {
-                Self.keyValue($0, type: byName[keyColumn]!.type)
-            }
+            cursor.passTimestampKey = tracking.passTimestampKey.flatMap { RowKey(text: $0, types: keyTypes) }
         }
         if cursor.key == nil, fullReason == nil { fullReason = "no usable cursor" }
         if !sync.addedColumns.isEmpty, fullReason == nil {
@@ -137,11 +142,11 @@ struct Planner {
         if !config.primaryKey.isEmpty, fullReason != nil || (policy == .reconcile && config.verify != .off),
            try source.primaryKey(of: sourceTable) != key
         {
-            try checkUnique(keyColumn, of: sourceTable, table: name)
+            try checkUnique(key, of: sourceTable, table: name)
         }
 
         return TablePlan(
-            table: name, source: sourceTable, target: targetTable, columns: columns, keyColumn: keyColumn,
+            table: name, source: sourceTable, target: targetTable, columns: columns, keyColumns: key,
             timestampColumn: timestampColumn, mode: mode, strategy: chooseStrategy(config),
             policy: policy,
             batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
@@ -160,15 +165,16 @@ struct Planner {
         return columns
     }
 
-    /// Throws, naming the key and one duplicated value, when `column` is not unique in the source table.
-    func checkUnique(_ column: String, of table: TableName, table name: String) throws {
-        let key = quoteIdentifier(column)
+    /// Throws, naming the key and one duplicated value, when the key `columns` are not unique in the source table.
+    func checkUnique(_ columns: [String], of table: TableName, table name: String) throws {
+        let key = quoteIdentifiers(columns)
         let duplicate = try source.query("SELECT \(key), count(*) FROM \(table.quoted) GROUP BY \(key) "
             + "HAVING count(*) > 1 LIMIT 1")
         guard let row = duplicate.first else { return }
-        let value = row[0].description.count > 80 ? row[0].description.prefix(80) + "…" : row[0].description
-        throw LoadError(table: name, "primary_key \(column) is not unique in the source table: value "
-            + "\(value) appears \(row[1].int64 ?? 0) times; name a unique column as primary_key")
+        let shown = RowKey(Array(row.values[..<columns.count])).description
+        let value = shown.count > 80 ? shown.prefix(80) + "…" : shown
+        throw LoadError(table: name, "primary_key \(columns.joined(separator: ", ")) is not unique in the source "
+            + "table: value \(value) appears \(row[columns.count].int64 ?? 0) times; name a unique column as primary_key")
     }
 
     /// The seed's routing by size (rows > 1M parallel; MB > 500 copy; > 200 chunked; > 50 streaming), unless
@@ -185,11 +191,11 @@ struct Planner {
         return .standard
     }
 
-    static func mode(config: TableConfig, primary: String, keyColumn: String, timestampColumn: String?) -> CursorMode {
+    static func mode(config: TableConfig, primary: String, keyColumns: [String], timestampColumn: String?) -> CursorMode {
         guard timestampColumn != nil else { return .key }
         if config.syncProfile == .appendOnly { return .key }
         switch config.incrementalStrategy {
-        case .singleColumn?: return primary == keyColumn ? .key : .timestamp
+        case .singleColumn?: return keyColumns.contains(primary) ? .key : .timestamp
         case .andLogic?: return .keyAndTimestamp
         case .none?: return .key
         case .orLogic?: return config.syncProfile == .inPlaceUpdates ? .timestamp : .keyOrTimestamp

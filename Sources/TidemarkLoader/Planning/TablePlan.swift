@@ -6,6 +6,7 @@ public enum CursorMode: String, Sendable, Equatable {
     /// Append-only: `key > W` in key order.
     case key
     /// The seed's `or_logic`, made tie-safe: `key > W OR ts > W_ts OR (ts = W_ts AND key > W_tk)` in key order.
+    /// (`key` is a tuple for a composite key, compared as one: `(a, b) > (x, y)`, and `(ts, a, b) > …`.)
     case keyOrTimestamp = "key_or_timestamp"
     /// The seed's `and_logic`: `key > W AND ts > W_ts` (loses edits to old rows by design; honoured when asked).
     /// The timestamp watermark moves only when a pass completes (see ``Cursor/passTimestamp``).
@@ -34,7 +35,9 @@ public struct TablePlan: Sendable {
     public let source: TableName
     public let target: TableName
     public let columns: [ColumnInfo]
-    public let keyColumn: String
+    /// The primary key's columns in the key's order (the constraint's, or `primary_key` in tables.yml); one
+    /// column is the one-element case.
+    public let keyColumns: [String]
     public let timestampColumn: String?
     public let mode: CursorMode
     public let strategy: StrategyKind
@@ -54,16 +57,29 @@ public struct TablePlan: Sendable {
     public let warnings: [String]
 
     var columnNames: [String] { columns.map(\.name) }
-    var keyIndex: Int { columns.firstIndex { $0.name == keyColumn }! }
+    var keyIndices: [Int] { keyColumns.map { key in columns.firstIndex { $0.name == key }! } }
+    var keyTypes: [ColumnType] { keyIndices.map { columns[$0].type } }
+    /// The leading key column's type: parallel splits and verification ranges cut on that column.
+    var leadingKeyType: ColumnType { keyTypes[0] }
+
+    /// The key of a row of this table's columns.
+    func key(of row: [Value]) -> RowKey { RowKey(keyIndices.map { row[$0] }) }
+
+    /// A row's key when every component holds a value of its column's type: a key of another type (a REAL in a
+    /// SQLite INTEGER key) is a rejected row, and must not become a cursor no later run could read back.
+    func cursorKey(of row: [Value]) -> RowKey? {
+        let key = key(of: row)
+        return zip(key.values, keyTypes).allSatisfy { $1.holds($0) } ? key : nil
+    }
     var timestampIndex: Int? { timestampColumn.flatMap { ts in columns.firstIndex { $0.name == ts } } }
 
     /// The phases of this run's read: incremental from the stored cursor, or everything.
     func phases(full: Bool) -> [ReadPhase] {
         let cursor = full ? Cursor.empty : storedCursor
-        let key = keyColumn
-        let keyAfter = cursor.key.map { Predicate.greater(column: key, than: $0) }
+        let key = keyColumns
+        let keyAfter = cursor.key.map { Predicate.after(key, $0.values) }
         guard let ts = timestampColumn, mode != .key else {
-            return [ReadPhase(condition: keyAfter, orderBy: [key])]
+            return [ReadPhase(condition: keyAfter, orderBy: key)]
         }
         let tsFrom = cursor.timestamp.map { watermark -> LocalTimestamp in
             lookbackSeconds > 0 ? watermark.adding(seconds: -lookbackSeconds) : watermark
@@ -72,23 +88,23 @@ public struct TablePlan: Sendable {
         let tsAfter: Predicate? = cursor.timestamp.map { watermark in
             if lookbackSeconds > 0 { return .greaterOrEqual(column: ts, than: .timestamp(tsFrom!)) }
             if let tieKey = cursor.timestampKey {
-                return .after([ts, key], [.timestamp(watermark), tieKey])
+                return .after([ts] + key, [.timestamp(watermark)] + tieKey.values)
             }
             return .greater(column: ts, than: .timestamp(watermark))
         }
         switch mode {
         case .key:
-            return [ReadPhase(condition: keyAfter, orderBy: [key])]
+            return [ReadPhase(condition: keyAfter, orderBy: key)]
         case .keyOrTimestamp:
             // No key cursor means nothing was read yet: everything. No timestamp yet means only undated rows
             // were seen: the key alone.
-            guard let keyAfter else { return [ReadPhase(condition: nil, orderBy: [key])] }
-            return [ReadPhase(condition: tsAfter.map { .or([keyAfter, $0]) } ?? keyAfter, orderBy: [key])]
+            guard let keyAfter else { return [ReadPhase(condition: nil, orderBy: key)] }
+            return [ReadPhase(condition: tsAfter.map { .or([keyAfter, $0]) } ?? keyAfter, orderBy: key)]
         case .keyAndTimestamp:
-            return [ReadPhase(condition: Predicate.all([keyAfter, tsAfter]), orderBy: [key])]
+            return [ReadPhase(condition: Predicate.all([keyAfter, tsAfter]), orderBy: key)]
         case .timestamp:
-            let undated = ReadPhase(condition: Predicate.all([.undated(column: ts), keyAfter]), orderBy: [key])
-            let dated = ReadPhase(condition: Predicate.all([.not(.undated(column: ts)), tsAfter]), orderBy: [ts, key])
+            let undated = ReadPhase(condition: Predicate.all([.undated(column: ts), keyAfter]), orderBy: key)
+            let dated = ReadPhase(condition: Predicate.all([.not(.undated(column: ts)), tsAfter]), orderBy: [ts] + key)
             return [undated, dated]
         }
     }

@@ -117,22 +117,19 @@ struct ReconcilePolicy: RecoveryPolicy {
 
     /// Keys of rejected rows whose source row has not changed since: left out of verification, so a row the
     /// target cannot take does not make every run fall back. A changed row is verified (and retried) again.
-    private func unchangedRejections(_ load: TableLoad) throws -> [Value] {
+    private func unchangedRejections(_ load: TableLoad) throws -> [RowKey] {
         let plan = load.plan
         let recorded = try load.writer.rejections.rejected(for: plan.table)
         guard !recorded.isEmpty else { return [] }
-        let type = plan.columns[plan.keyIndex].type
-        var unchanged: [Value] = []
-        // A key of another type than its column (a REAL or a text in a SQLite INTEGER key) is looked up as what
-        // it is, so its rejection is recognised rather than verified as missing on every run.
-        let keys = recorded.keys.map { Planner.keyValue($0, type: type) ?? Double($0).map(Value.double) ?? .text($0) }
+        var unchanged: [RowKey] = []
+        let keys = recorded.keys.compactMap { RowKey(recorded: $0, types: plan.keyTypes) }
         for chunk in keys.chunks(of: 500) {
             var builder = SQLBuilder(dialect: load.reader.connection.dialect)
             let sql = "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE "
-                + builder.render(.oneOf(column: plan.keyColumn, values: chunk))
+                + builder.render(.keyIn(plan.keyColumns, chunk))
             for row in try load.reader.connection.query(sql, builder.parameters)
-            where recorded[TrackingRow.text(row[plan.keyIndex])] == RowFilter.hash(row.values) {
-                unchanged.append(row[plan.keyIndex])
+            where recorded[plan.key(of: row.values).text] == RowFilter.hash(row.values) {
+                unchanged.append(plan.key(of: row.values))
             }
         }
         return unchanged

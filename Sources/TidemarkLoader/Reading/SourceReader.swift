@@ -19,10 +19,10 @@ final class SourceReader {
     }
 
     /// The query for a phase, optionally continuing after `after` (values of the phase's order columns) and
-    /// limited to a range of keys.
+    /// limited to a range of the leading key column.
     func query(_ phase: ReadPhase, after: [Value]? = nil, keyRange: KeyRange? = nil, limit: Int? = nil) -> SourceQuery {
         let continuation = after.map { Predicate.after(phase.orderBy, $0) }
-        let rangeCondition = keyRange.map { $0.predicate(column: plan.keyColumn) }
+        let rangeCondition = keyRange.map { $0.predicate(column: plan.keyColumns[0]) }
         return SourceQuery(
             dialect: connection.dialect, types: plan.columns, table: plan.source, columns: plan.columnNames,
             where: Predicate.all([phase.condition, rangeCondition ?? nil, continuation]), orderBy: phase.orderBy,

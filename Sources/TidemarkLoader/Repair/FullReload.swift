@@ -23,7 +23,7 @@ struct FullReload {
         let plan = load.plan
         let table = load.writer.table
         try table.clearStaged()
-        let all = load.reader.query(ReadPhase(condition: nil, orderBy: [plan.keyColumn]))
+        let all = load.reader.query(ReadPhase(condition: nil, orderBy: plan.keyColumns))
         try load.reader.stream(all) { batch in
             let outcome = try load.writer.write(batch.map(\.values), .stage)
             load.checkpointer.count(rejected: outcome.rejected)

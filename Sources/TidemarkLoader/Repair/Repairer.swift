@@ -10,13 +10,13 @@ struct Repairer {
         let plan = load.plan
         let source = load.reader.connection
         let target = load.writer.connection
-        let key = quoteIdentifier(plan.keyColumn)
         try target.transaction {
             for chunk in (difference.missing + difference.changed).chunks(of: 500) {
-                let placeholders = (1...chunk.count).map(source.engine.placeholder).joined(separator: ", ")
+                var builder = SQLBuilder(dialect: source.dialect, columns: plan.columns)
+                let condition = builder.render(.keyIn(plan.keyColumns, chunk))
                 let rows = try source.query(
-                    "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE \(key) IN (\(placeholders))",
-                    chunk)
+                    "SELECT \(quoteIdentifiers(plan.columnNames)) FROM \(plan.source.quoted) WHERE \(condition)",
+                    builder.parameters)
                 let outcome = try load.writer.write(rows.map(\.values), .upsert)
                 load.checkpointer.count(rejected: outcome.rejected)
             }

@@ -2,7 +2,9 @@ import Foundation
 import TidemarkConfig
 import TidemarkDatabase
 
-/// N workers, each with its own source and target connection, over disjoint ranges of integer keys.
+/// N workers, each with its own source and target connection, over disjoint ranges of the leading key column
+/// when it is an integer (a composite key's ranges hold every tuple whose first column falls in them, so they
+/// are disjoint in tuple order too; split by unsigned arithmetic, which cannot overflow).
 ///
 /// Workers write their rows in their own transactions; the cursor is checkpointed by the coordinator only over
 /// ranges that completed: with every range done, the merged cursor; otherwise (key mode) the end of the
@@ -20,7 +22,7 @@ struct ParallelStrategy: LoadStrategy {
     private func load(_ phase: ReadPhase, load: TableLoad) throws {
         let plan = load.plan
         let workers = max(1, load.options.parallelWorkers)
-        guard workers > 1, plan.columns[plan.keyIndex].type.isInteger,
+        guard workers > 1, plan.leadingKeyType.isInteger,
             let ranges = try keyRanges(phase, reader: load.reader, count: workers), ranges.count > 1,
             let workers = try openWorkers(ranges.count, load: load)
         else {
@@ -32,10 +34,8 @@ struct ParallelStrategy: LoadStrategy {
         let results = ParallelResults(count: ranges.count)
         let queries = ranges.map { load.reader.query(phase, keyRange: $0) }
         let batchSize = plan.batchSize
-        let keyIndex = plan.keyIndex
         let timestampIndex = plan.timestampIndex
         let holding = plan.mode.holdsTimestampDuringPass
-        let keyType = plan.columns[keyIndex].type
         load.usage.measure("ParallelStrategy.workers") {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
                 let (source, writer) = workers.connections[index]
@@ -46,8 +46,8 @@ struct ParallelStrategy: LoadStrategy {
                         try LoadCancellation.check()
                         let written = try writer.connection.transaction { try writer.write(batch.map(\.values), .upsert) }
                         for row in batch {
-                            if !keyType.holds(row[keyIndex]) { continue }
-                            outcome.cursor.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] },
+                            guard let key = plan.cursorKey(of: row.values) else { continue }
+                            outcome.cursor.advance(key: key, timestamp: timestampIndex.map { row[$0] },
                                                    holdingTimestamp: holding)
                         }
                         outcome.read += batch.count
@@ -96,11 +96,11 @@ struct ParallelStrategy: LoadStrategy {
         return WorkerConnections(connections: connections)
     }
 
-    /// Splits the keys matching the phase into `count` equal-width ranges over the whole ±2^63 span; none when
-    /// nothing matches.
+    /// Splits the leading key column's values matching the phase into `count` equal-width ranges over the whole
+    /// ±2^63 span; none when nothing matches.
     private func keyRanges(_ phase: ReadPhase, reader: SourceReader, count: Int) throws -> [KeyRange]? {
         var builder = SQLBuilder(dialect: reader.connection.dialect, columns: reader.plan.columns)
-        let key = quoteIdentifier(reader.plan.keyColumn)
+        let key = quoteIdentifier(reader.plan.keyColumns[0])
         var sql = "SELECT MIN(\(key)), MAX(\(key)) FROM \(reader.plan.source.quoted)"
         if let condition = phase.condition { sql += " WHERE " + builder.render(condition) }
         let row = try reader.connection.query(sql, builder.parameters).first

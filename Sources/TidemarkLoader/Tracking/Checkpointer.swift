@@ -47,14 +47,11 @@ final class Checkpointer {
         guard !rows.isEmpty else { return }
         try LoadCancellation.check()
         var next = cursor
-        let keyIndex = plan.keyIndex, timestampIndex = plan.timestampIndex
+        let timestampIndex = plan.timestampIndex
         let holding = plan.mode.holdsTimestampDuringPass
-        let keyType = plan.columns[keyIndex].type
         for row in rows {
-            // A key of another type than its column (a REAL in a SQLite INTEGER key) is a rejected row; it must
-            // not become a cursor no later run could read back.
-            if !keyType.holds(row[keyIndex]) { continue }
-            next.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] }, holdingTimestamp: holding)
+            guard let key = plan.cursorKey(of: row.values) else { continue }
+            next.advance(key: key, timestamp: timestampIndex.map { row[$0] }, holdingTimestamp: holding)
         }
         let outcome = try usage.measure("Pipeline.checkpoint") {
             try target.transaction {
@@ -119,7 +116,7 @@ final class Checkpointer {
     /// The tracking row with `cursor` stored, `rows` written by this run, and `status`.
     private func trackingRow(cursor: Cursor, rows: Int, status: LoadStatus) -> TrackingRow {
         var row = trackingRow
-        row.store(cursor, keyColumn: plan.keyColumn, timestampColumn: plan.timestampColumn)
+        row.store(cursor, keyColumns: plan.keyColumns, timestampColumn: plan.timestampColumn)
         row.rowsLoaded = Int64(rows)
         row.loadStatus = status.rawValue
         row.loadedAt = clock()

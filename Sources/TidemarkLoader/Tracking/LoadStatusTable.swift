@@ -174,14 +174,15 @@ struct LoadStatusTable {
 
 extension TrackingRow {
     /// The row's cursor values written as the contract's text columns.
-    mutating func store(_ cursor: Cursor, keyColumn: String, timestampColumn: String?) {
-        lastPrimaryValue = cursor.key.map(Self.text)
-        primaryColumnName = keyColumn
+    /// Keys as ``RowKey/text`` spells them: a single key as before, a composite one as a JSON array of texts.
+    mutating func store(_ cursor: Cursor, keyColumns: [String], timestampColumn: String?) {
+        lastPrimaryValue = cursor.key?.text
+        primaryColumnName = RowKey.columnsText(keyColumns)
         lastTimestampValue = cursor.timestamp?.description
         timestampColumnName = timestampColumn
-        lastTimestampKey = cursor.timestampKey.map(Self.text)
+        lastTimestampKey = cursor.timestampKey?.text
         passTimestampValue = cursor.passTimestamp?.description
-        passTimestampKey = cursor.passTimestampKey.map(Self.text)
+        passTimestampKey = cursor.passTimestampKey?.text
         cursorFormat = Self.currentCursorFormat
     }
 

@@ -33,12 +33,13 @@ struct RangeChecksum: Sendable, Equatable {
     let sum0: Int64
     let sum1: Int64
 
-    /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper`, computed in the engine.
-    static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String,
-                        range: KeyRange, excluding: [Value] = [], hash: RowHashFunction) throws -> RangeChecksum {
-        var builder = SQLBuilder(dialect: db.dialect)
+    /// Count and the sums of both hash halves over the rows with `lower ≤ key < upper` (`key[0]`, the leading
+    /// key column), computed in the engine.
+    static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: [String],
+                        range: KeyRange, excluding: [RowKey] = [], hash: RowHashFunction) throws -> RangeChecksum {
+        var builder = SQLBuilder(dialect: db.dialect, columns: columns)
         var inner = "SELECT \(CanonicalRow.summand(columns, dialect: db.dialect, hash: hash)) AS h FROM \(table.quoted)"
-        if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluding, key: key)]) {
+        if let condition = Predicate.all([range.predicate(column: key[0]), excludingKeys(excluding, key: key)]) {
             inner += " WHERE " + builder.render(condition)
         }
         let sql = "SELECT count(*), \(sums) FROM (\(inner)) AS hashed"
@@ -48,13 +49,13 @@ struct RangeChecksum: Sendable, Equatable {
 
     /// The checksums of the `count` consecutive key ranges `[lower + b·width, lower + (b+1)·width)`, keyed by
     /// `b`; empty ranges are absent. One pass over the table, so verifying and locating differences costs about
-    /// one read of each side. Keys must lie in `lower…`; the last range ends at Int64.max.
+    /// one read of each side. Keys (their leading column) must lie in `lower…`; the last range ends at Int64.max.
     ///
     /// An engine that groups well (``SQLDialect/groupsRangesInOneScan``) sums the rows into their ranges in a
     /// hash table during one scan; otherwise each range is one indexed range scan with the same prepared
     /// statement — still one pass over the table, in key order.
-    static func buckets(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: String, lower: Int64,
-                        width: UInt64, count: Int64, excluding: [Value] = [],
+    static func buckets(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: [String], lower: Int64,
+                        width: UInt64, count: Int64, excluding: [RowKey] = [],
                         hash: RowHashFunction) throws -> [Int64: RangeChecksum] {
         if !db.dialect.groupsRangesInOneScan {
             var result: [Int64: RangeChecksum] = [:]
@@ -66,8 +67,8 @@ struct RangeChecksum: Sendable, Equatable {
             }
             return result
         }
-        var builder = SQLBuilder(dialect: db.dialect)
-        let k = quoteIdentifier(key)
+        var builder = SQLBuilder(dialect: db.dialect, columns: columns)
+        let k = quoteIdentifier(key[0])
         // `key − lower` and the width can exceed a bigint when the keys span more than 2^63: then in numeric.
         let low = builder.bind(.integer(lower))
         let reach = UInt64(count).multipliedReportingOverflow(by: width)

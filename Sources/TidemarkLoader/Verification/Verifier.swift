@@ -18,9 +18,9 @@ public struct ReconcileSettings: Sendable {
 
 /// The rows of one leaf range that differ, by key.
 struct LeafDifference {
-    var missing: [Value] = []
-    var changed: [Value] = []
-    var extra: [Value] = []
+    var missing: [RowKey] = []
+    var changed: [RowKey] = []
+    var extra: [RowKey] = []
     var isEmpty: Bool { missing.isEmpty && changed.isEmpty && extra.isEmpty }
 }
 
@@ -43,7 +43,9 @@ struct Differences {
 }
 
 /// Compares a target table with the source by range checksums computed inside both engines, and narrows any
-/// difference down by bisection to leaves compared row by row. Read-only: it reports, the ``Repairer`` writes.
+/// difference down by bisection to leaves compared row by row. Ranges are over the leading key column: for a
+/// composite key a range holds every tuple whose first column lies in it (tuple order agrees), so the smallest
+/// range is one leading value with all its tuples, compared row by row whatever their number. Read-only: it reports, the ``Repairer`` writes.
 /// Run it inside a source snapshot, so all its reads see one state of the source.
 struct Verifier {
     let plan: TablePlan
@@ -51,7 +53,7 @@ struct Verifier {
     let target: any Connection
     let settings: ReconcileSettings
     /// Keys left out of every comparison: rejected rows whose source row has not changed since.
-    let excluded: [Value]
+    let excluded: [RowKey]
     /// The row hash both sides compute (``CanonicalRow/sharedHash(_:_:table:)``).
     let hash: RowHashFunction
     /// The target's view of the source's columns (same names, the target's own types — widened to the source's
@@ -60,7 +62,7 @@ struct Verifier {
     private let targetColumns: [ColumnInfo]
 
     init(plan: TablePlan, source: any Connection, target: any Connection, settings: ReconcileSettings,
-         excluded: [Value], hash: RowHashFunction) throws {
+         excluded: [RowKey], hash: RowHashFunction) throws {
         self.plan = plan
         self.hash = hash
         self.source = source
@@ -81,11 +83,11 @@ struct Verifier {
     }
 
     /// The same verifier leaving out other keys.
-    func excluding(_ keys: [Value]) throws -> Verifier {
+    func excluding(_ keys: [RowKey]) throws -> Verifier {
         try Verifier(plan: plan, source: source, target: target, settings: settings, excluded: keys, hash: hash)
     }
 
-    private var key: String { plan.keyColumn }
+    private var key: [String] { plan.keyColumns }
 
     /// Every difference, or nil when the two sides are equal. Integer keys: one bucketed checksum scan per
     /// side, then bisection inside any differing bucket still larger than a leaf. Other keys: the whole table
@@ -157,12 +159,12 @@ struct Verifier {
     /// Buckets of the first verification pass: about `leafSize` rows each up to a million rows.
     private static let buckets: Int64 = 4096
 
-    /// The smallest and largest integer key on either side, when the key is an integer column. A bound that is
+    /// The smallest and largest integer key on either side, when the (leading) key column is an integer. A bound that is
     /// not an integer (SQLite keeps a REAL or a text in an INTEGER column) is rounded outwards when it is a
     /// number, and otherwise left to the ranges outside the bounds, which are checked too.
     private func integerBounds() throws -> (Int64, Int64)? {
-        guard plan.columns[plan.keyIndex].type.isInteger else { return nil }
-        let k = quoteIdentifier(key)
+        guard plan.leadingKeyType.isInteger else { return nil }
+        let k = quoteIdentifier(key[0])
         var low: Int64?
         var high: Int64?
         for (db, table) in [(source, plan.source), (target, plan.target)] {
@@ -213,14 +215,16 @@ struct Verifier {
 
     /// (key, row hash) lists of both sides of a leaf, compared.
     private func compareLeaf(_ range: KeyRange) throws -> LeafDifference {
-        func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [Value: Value] {
-            var builder = SQLBuilder(dialect: db.dialect)
-            var sql = "SELECT \(quoteIdentifier(key)), \(db.dialect.rowHash(columns, using: hash)) FROM \(table.quoted)"
-            if let condition = Predicate.all([range.predicate(column: key), excludingKeys(excluded, key: key)]) {
+        func hashes(_ db: any Connection, _ table: TableName, _ columns: [ColumnInfo]) throws -> [RowKey: Value] {
+            var builder = SQLBuilder(dialect: db.dialect, columns: columns)
+            var sql = "SELECT \(quoteIdentifiers(key)), \(db.dialect.rowHash(columns, using: hash)) FROM \(table.quoted)"
+            if let condition = Predicate.all([range.predicate(column: key[0]), excludingKeys(excluded, key: key)]) {
                 sql += " WHERE " + builder.render(condition)
             }
-            var result: [Value: Value] = [:]
-            for row in try db.query(sql, builder.parameters) { result[row[0]] = row[1] }
+            var result: [RowKey: Value] = [:]
+            for row in try db.query(sql, builder.parameters) {
+                result[RowKey(Array(row.values[..<key.count]))] = row[key.count]
+            }
             return result
         }
         let left = try hashes(source, plan.source, plan.columns)
@@ -237,18 +241,20 @@ struct Verifier {
         return difference
     }
 
-    /// The cursor of the verified state: the source's highest key, and its highest dated timestamp with its
-    /// highest key — both in the order cursors compare in (timestamps as instants, text byte by byte), not by
+    /// The cursor of the verified state: the source's highest key (tuple), and its highest dated timestamp with
+    /// its highest key — both in the order cursors compare in (timestamps as instants, text byte by byte), not by
     /// MAX(), which compares SQLite's timestamps as text and PostgreSQL's text in the column's collation.
     func verifiedCursor() throws -> Cursor {
         var cursor = Cursor()
         let dialect = source.dialect
         let types = Dictionary(plan.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
         func descending(_ column: String) -> String { dialect.comparable(column, type: types[column]) + " DESC" }
-        let k = quoteIdentifier(key)
+        let k = quoteIdentifiers(key)
+        let keysDescending = key.map(descending).joined(separator: ", ")
+        let notNull = key.map { "\(quoteIdentifier($0)) IS NOT NULL" }.joined(separator: " AND ")
         cursor.key = try source.query(
-            "SELECT \(k) FROM \(plan.source.quoted) WHERE \(k) IS NOT NULL ORDER BY \(descending(key)) LIMIT 1"
-        ).first?[0]
+            "SELECT \(k) FROM \(plan.source.quoted) WHERE \(notNull) ORDER BY \(keysDescending) LIMIT 1"
+        ).first.map { RowKey($0.values) }
         guard let ts = plan.timestampColumn else { return cursor }
         var builder = SQLBuilder(dialect: dialect, types: types)
         // Dated rows, below the largest timestamp there is (SQLite text that is no timestamp sorts after it).
@@ -259,7 +265,7 @@ struct Verifier {
         ]))
         let newest = try source.query(
             "SELECT \(quoteIdentifier(ts)), \(k) FROM \(plan.source.quoted) WHERE \(dated) "
-                + "ORDER BY \(descending(ts)), \(descending(key)) LIMIT 1", builder.parameters).first
+                + "ORDER BY \(descending(ts)), \(keysDescending) LIMIT 1", builder.parameters).first
         // SQLite reports a timestamp column's value as text when its declared type is lost in an expression.
         let timestamp: LocalTimestamp? = switch newest?[0] {
         case .timestamp(let value)?: value
@@ -268,13 +274,13 @@ struct Verifier {
         }
         if let timestamp, timestamp != .zeroDate {
             cursor.timestamp = timestamp
-            cursor.timestampKey = newest?[1]
+            cursor.timestampKey = newest.map { RowKey(Array($0.values.dropFirst())) }
         }
         return cursor
     }
 }
 
 /// `NOT key IN (…)` for keys verification leaves out (rejected rows), or nil.
-func excludingKeys(_ keys: [Value], key: String) -> Predicate? {
-    keys.isEmpty ? nil : .not(.oneOf(column: key, values: keys))
+func excludingKeys(_ keys: [RowKey], key: [String]) -> Predicate? {
+    keys.isEmpty ? nil : .not(.keyIn(key, keys))
 }

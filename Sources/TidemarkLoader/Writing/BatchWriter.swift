@@ -30,8 +30,8 @@ final class BatchWriter {
          clock: @escaping @Sendable () -> LocalTimestamp) {
         self.plan = plan
         self.table = TableWriter(connection: target, table: plan.target,
-                                 columns: plan.columns.map { ColumnDefinition($0.name, $0.type) }, key: [plan.keyColumn])
-        self.filter = RowFilter(columns: plan.columns, keyIndex: plan.keyIndex)
+                                 columns: plan.columns.map { ColumnDefinition($0.name, $0.type) }, key: plan.keyColumns)
+        self.filter = RowFilter(columns: plan.columns, keyIndices: plan.keyIndices)
         self.rejections = RejectedRowsTable(connection: target, schema: plan.target.schema)
         self.clock = clock
         self.factory = factory
@@ -53,7 +53,7 @@ final class BatchWriter {
         }
         if clearsRejections, written > 0 {
             let refusedKeys = Set(refused.map(\.key))
-            try rejections.clear(accepted.map { $0[filter.keyIndex] }.filter { !refusedKeys.contains($0) }, for: plan.table)
+            try rejections.clear(accepted.map(filter.key).filter { !refusedKeys.contains($0) }, for: plan.table)
         }
         return (written, all.count)
     }
@@ -70,7 +70,7 @@ final class BatchWriter {
             if !hadStaging { table.stagingRolledBack() }
             guard rows.count > 1 else {
                 let row = source[origins[0]]
-                refused.append(RowFilter.Rejection(key: row[filter.keyIndex], reason: "the target refused it: \(error.reason)",
+                refused.append(RowFilter.Rejection(key: filter.key(of: row), reason: "the target refused it: \(error.reason)",
                                                    rowHash: RowFilter.hash(row)))
                 return 0
             }

@@ -6,18 +6,20 @@ import TidemarkDatabase
 /// batch, or landing as garbage in analytics.
 struct RowFilter: Sendable {
     let columns: [ColumnInfo]
-    let keyIndex: Int
+    let keyIndices: [Int]
     /// The columns' types by position: every value of every row is converted, so no per-value lookups.
     private let types: [ColumnType]
 
-    init(columns: [ColumnInfo], keyIndex: Int) {
+    init(columns: [ColumnInfo], keyIndices: [Int]) {
         self.columns = columns
-        self.keyIndex = keyIndex
+        self.keyIndices = keyIndices
         self.types = columns.map(\.type)
     }
 
+    func key(of row: [Value]) -> RowKey { RowKey(keyIndices.map { row[$0] }) }
+
     struct Rejection: Sendable {
-        let key: Value
+        let key: RowKey
         let reason: String
         let rowHash: String
     }
@@ -36,7 +38,7 @@ struct RowFilter: Sendable {
                 accepted.append(converted)
                 origins.append(index)
             case .failure(let problem):
-                rejected.append(Rejection(key: row[keyIndex], reason: problem.reason, rowHash: Self.hash(row)))
+                rejected.append(Rejection(key: key(of: row), reason: problem.reason, rowHash: Self.hash(row)))
             }
         }
         return (accepted, origins, rejected)
@@ -51,7 +53,7 @@ struct RowFilter: Sendable {
         for index in 0..<min(row.count, types.count) {
             let value = row[index]
             if value.isNull {
-                if index == keyIndex { return .failure(Problem(reason: "\(columns[index].name) is NULL (it is the primary key)")) }
+                if keyIndices.contains(index) { return .failure(Problem(reason: "\(columns[index].name) is NULL (it is the primary key)")) }
                 continue
             }
             switch types[index].conversion(of: value) {
@@ -77,7 +79,7 @@ struct RowFilter: Sendable {
 }
 
 /// `etl_rejected_rows` in the target: one row per (table, key) the loader could not write, with the reason and
-/// the source row's fingerprint. Written in the same transaction as the batch it belongs to.
+/// the source row's fingerprint; `key_value` is ``RowKey/text`` (a composite key as a JSON array). Written in the same transaction as the batch it belongs to.
 struct RejectedRowsTable {
     static let name = "etl_rejected_rows"
     let connection: any Connection
@@ -104,20 +106,20 @@ struct RejectedRowsTable {
                     + "(\(e.placeholder(1)), \(e.placeholder(2)), \(e.placeholder(3)), \(e.placeholder(4)), \(e.placeholder(5))) "
                     + "ON CONFLICT (table_name, key_value) DO UPDATE SET reason = excluded.reason, "
                     + "row_hash = excluded.row_hash, rejected_at = excluded.rejected_at",
-                [.text(tableName), .text(TrackingRow.text(rejection.key)), .text(rejection.reason),
+                [.text(tableName), .text(rejection.key.text), .text(rejection.reason),
                  .text(rejection.rowHash), .timestamp(time)])
         }
     }
 
     /// Forgets rejections of keys that have now been written.
-    func clear(_ keys: [Value], for tableName: String) throws {
+    func clear(_ keys: [RowKey], for tableName: String) throws {
         let e = connection.engine
         for start in stride(from: 0, to: keys.count, by: 500) {
             let chunk = keys[start..<min(start + 500, keys.count)]
             let placeholders = (2...(chunk.count + 1)).map(e.placeholder).joined(separator: ", ")
             try connection.execute(
                 "DELETE FROM \(table.quoted) WHERE table_name = \(e.placeholder(1)) AND key_value IN (\(placeholders))",
-                [.text(tableName)] + chunk.map { .text(TrackingRow.text($0)) })
+                [.text(tableName)] + chunk.map { .text($0.text) })
         }
     }
 

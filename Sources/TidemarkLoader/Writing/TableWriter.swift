@@ -24,6 +24,11 @@ final class TableWriter {
         self.key = key
     }
 
+    /// The key columns' types, so a key is compared as cursors compare it (SQLite timestamps as instants).
+    private var keyTypes: [String: ColumnType] {
+        Dictionary(definitions.filter { key.contains($0.name) }.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// Upserts rows. Returns rows inserted or changed.
     func upsert(_ rows: [[Value]]) throws -> Int {
         try upserter.upsert(rows)
@@ -98,12 +103,12 @@ final class TableWriter {
 
     /// Deletes the rows with these keys; returns how many there were.
     @discardableResult
-    func delete(keys: [Value]) throws -> Int {
+    func delete(keys: [RowKey]) throws -> Int {
         var deleted = 0
         for chunk in keys.chunks(of: 500) {
-            let placeholders = (1...chunk.count).map(connection.engine.placeholder).joined(separator: ", ")
-            deleted += try connection.execute(
-                "DELETE FROM \(table.quoted) WHERE \(quoteIdentifier(key[0])) IN (\(placeholders))", chunk)
+            var builder = SQLBuilder(dialect: connection.dialect, types: keyTypes)
+            let condition = builder.render(.keyIn(key, chunk))
+            deleted += try connection.execute("DELETE FROM \(table.quoted) WHERE \(condition)", builder.parameters)
         }
         return deleted
     }

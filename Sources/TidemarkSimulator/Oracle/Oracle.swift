@@ -85,7 +85,7 @@ public enum Oracle {
 
     /// The encoded rows of a table keyed by their canonical key, over the given columns; with `meanings`, each
     /// value is first normalized to what it means (see ``Meaning``).
-    public static func snapshot(_ db: any Connection, _ table: TableName, columns: [String], key: String,
+    public static func snapshot(_ db: any Connection, _ table: TableName, columns: [String], key: [String],
                                 meanings: [Meaning]? = nil,
                                 where filter: (sql: String, parameters: [Value])? = nil) throws -> [String: [UInt8]] {
         var rows: [String: [UInt8]] = [:]
@@ -94,20 +94,20 @@ public enum Oracle {
     }
 
     /// Reads the table in key order, handing each row's canonical key and encoding to `body`.
-    static func scan(_ db: any Connection, _ table: TableName, columns: [String], key: String,
+    static func scan(_ db: any Connection, _ table: TableName, columns: [String], key: [String],
                      meanings: [Meaning]? = nil, where filter: (sql: String, parameters: [Value])? = nil,
                      _ body: (String, [UInt8]) -> Void) throws {
-        var sql = "SELECT \(quoteIdentifiers([key] + columns)) FROM \(table.quoted)"
+        var sql = "SELECT \(quoteIdentifiers(key + columns)) FROM \(table.quoted)"
         if let filter { sql += " WHERE " + filter.sql }
-        sql += " ORDER BY \(quoteIdentifier(key))"
+        sql += " ORDER BY \(quoteIdentifiers(key))"
         try db.stream(sql, filter?.parameters ?? [], batchSize: 5000) { batch in
             for row in batch {
                 var line: [UInt8] = []
                 line.reserveCapacity(256)
-                for (index, value) in row.values.dropFirst().enumerated() {
+                for (index, value) in row.values.dropFirst(key.count).enumerated() {
                     encode(meanings.map { $0[index].normalize(value) } ?? value, into: &line)
                 }
-                body(canonical(row[0]), line)
+                body(canonicalKey(row.values.prefix(key.count)), line)
             }
         }
     }
@@ -115,7 +115,7 @@ public enum Oracle {
     /// Compares every row and column of `source` with `target` (the target may hold extra columns).
     /// `ignoring` are canonical keys (`Oracle.canonical(.integer(1546))`) left out of the comparison.
     public static func compare(source: any Connection, _ sourceTable: TableName, target: any Connection,
-                               _ targetTable: TableName, key: String, ignoring: Set<String> = []) throws -> Difference {
+                               _ targetTable: TableName, key: [String], ignoring: Set<String> = []) throws -> Difference {
         let sourceColumns = try source.columns(of: sourceTable).map(\.name)
         let targetColumns = Set(try target.columns(of: targetTable).map(\.name))
         var difference = Difference()
@@ -136,8 +136,8 @@ public enum Oracle {
             difference.extra.sort()
             return difference
         }
-        let shared = sourceColumns.filter { targetColumns.contains($0) && $0 != key }
-        guard targetColumns.contains(key) else {
+        let shared = sourceColumns.filter { targetColumns.contains($0) && !key.contains($0) }
+        guard key.allSatisfy(targetColumns.contains) else {
             difference.missingColumns = sourceColumns
             return difference
         }
@@ -163,9 +163,9 @@ public enum Oracle {
 
     /// A fingerprint of a table's content, for comparing the end states of different strategies. A table
     /// without a key is fingerprinted as its multiset of rows (the order copies are stored in is no content).
-    public static func fingerprint(_ db: any Connection, _ table: TableName, key: String) throws -> String {
+    public static func fingerprint(_ db: any Connection, _ table: TableName, key: [String]) throws -> String {
         let keyless = try db.primaryKey(of: table).isEmpty
-        let columns = try db.columns(of: table).map(\.name).filter { keyless || $0 != key }
+        let columns = try db.columns(of: table).map(\.name).filter { keyless || !key.contains($0) }
         var hasher = FNV1a()
         var count = 0
         var rows: [(String, [UInt8])] = []
@@ -190,13 +190,21 @@ public enum Oracle {
     }
 
     /// How many copies of each distinct row a table holds.
-    static func copies(_ db: any Connection, _ table: TableName, columns: [String], key: String,
+    static func copies(_ db: any Connection, _ table: TableName, columns: [String], key: [String],
                        meanings: [Meaning]) throws -> [CopyOfRow: Int] {
         var counts: [CopyOfRow: Int] = [:]
         try scan(db, table, columns: columns, key: key, meanings: meanings) { key, row in
             counts[CopyOfRow(selector: key, encoded: row), default: 0] += 1
         }
         return counts
+    }
+
+    /// A row's key as the oracle names it: ``canonical(_:)`` of a single key; a composite key is `K(…)` with
+    /// its components' canonical texts, `,` `)` and `\` in them escaped, so no two keys run together.
+    static func canonicalKey(_ values: ArraySlice<Value>) -> String {
+        guard values.count > 1 else { return canonical(values.first!) }
+        func escaped(_ text: String) -> String { String(text.flatMap { ",)\\".contains($0) ? ["\\", $0] : [$0] }) }
+        return "K(" + values.map { escaped(canonical($0)) }.joined(separator: ", ") + ")"
     }
 
     /// Integer keys in numeric order, others as text; the display drops the kind prefix.

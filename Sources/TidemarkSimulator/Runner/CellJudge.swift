@@ -18,7 +18,7 @@ struct CellJudge {
     let scenario: Scenario
     let policy: PolicyKind
     let databases: CellDatabases
-    let keys: [String: String]
+    let keys: [String: [String]]
 
     private var tables: [String] { scenario.fixtures.map(\.name) }
 
@@ -47,7 +47,7 @@ struct CellJudge {
                 source: databases.source, databases.sourceTable(table), target: databases.target,
                 databases.targetTable(table), key: keys[table]!, ignoring: unloadable)
             if !difference.isEmpty { differences.append("\(table): \(difference.displayed().summary)") }
-            if let problem = try unreported(scenario.unloadable[table] ?? [], table: table, key: keys[table]!) {
+            if let problem = try unreported(scenario.unloadable[table] ?? [], table: table, key: keys[table]![0]) {
                 differences.append("\(table): \(problem)")
             }
         }
@@ -121,16 +121,16 @@ struct CellJudge {
             let tracking = try databases.target.query(
                 "SELECT last_primary_value, last_timestamp_value, timestamp_column_name FROM \(databases.trackingTable.quoted) "
                     + "WHERE table_name = \(databases.target.engine.placeholder(1))", [.text(table)]).first
-            guard let keyText = tracking?[0].string, let keyValue = Int64(keyText) else { continue }
+            guard let keyText = tracking?[0].string,
+                var (sql, parameters) = try atOrBelow(keyText, key: key, table: databases.sourceTable(table))
+            else { continue }
             let e = databases.source.engine
-            var sql = "\(quoteIdentifier(key)) <= \(e.placeholder(1))"
-            var parameters: [Value] = [.integer(keyValue)]
             if let tsColumn = tracking?[2].string, let tsText = tracking?[1].string, let ts = LocalTimestamp(tsText) {
                 let c = quoteIdentifier(tsColumn)
-                sql += " AND (\(c) IS NULL OR \(c) <= \(e.placeholder(2)))"
+                sql += " AND (\(c) IS NULL OR \(c) <= \(e.placeholder(parameters.count + 1)))"
                 parameters.append(.timestamp(ts))
             }
-            let columns = try databases.source.columns(of: databases.sourceTable(table)).map(\.name).filter { $0 != key }
+            let columns = try databases.source.columns(of: databases.sourceTable(table)).map(\.name).filter { !key.contains($0) }
             let meanings = try Oracle.Meaning.of(databases.source, databases.sourceTable(table), columns: columns)
             let covered = try Oracle.snapshot(databases.source, databases.sourceTable(table), columns: columns, key: key,
                                               meanings: meanings, where: (sql, parameters))
@@ -147,6 +147,44 @@ struct CellJudge {
             }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    /// `key <= cursor` in the source for the stored key text — an integer, or for a composite key the JSON array
+    /// of its components' texts, compared as a tuple the way the loader's cursor compares (the source dialect's
+    /// order: timestamps as instants, text byte by byte); nil when the text is neither.
+    private func atOrBelow(_ text: String, key: [String], table: TableName) throws -> (String, [Value])? {
+        let parts: [String]
+        if key.count == 1 {
+            guard Int64(text) != nil else { return nil }
+            parts = [text]
+        } else {
+            guard let decoded = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), decoded.count == key.count
+            else { return nil }
+            parts = decoded
+        }
+        let db = databases.source
+        let types = Dictionary(try db.columns(of: table).map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        var parameters: [Value] = []
+        // (a, b, c) <= (x, y, z): a < x OR (a = x AND (b < y OR (b = y AND c <= z))).
+        func tuple(_ index: Int) -> String? {
+            let type = types[key[index]]
+            let value: Value? = switch type {
+            case .bigint?, .integer?, .smallint?: Int64(parts[index]).map(Value.integer)
+            case .timestamp?: LocalTimestamp(parts[index]).map(Value.timestamp)
+            case .date?: LocalDate(parts[index]).map(Value.date)
+            default: .text(parts[index])
+            }
+            guard let value else { return nil }
+            parameters.append(value)
+            let column = db.dialect.comparable(key[index], type: type)
+            let bound = db.dialect.comparableParameter(db.engine.placeholder(parameters.count), type: type)
+            guard index + 1 < key.count else { return "\(column) <= \(bound)" }
+            parameters.append(value)
+            let equal = "\(column) = \(db.dialect.comparableParameter(db.engine.placeholder(parameters.count), type: type))"
+            guard let rest = tuple(index + 1) else { return nil }
+            return "(\(column) < \(bound) OR (\(equal) AND \(rest)))"
+        }
+        return tuple(0).map { ($0, parameters) }
     }
 
     /// Unloadable keys that reached the target or are not in `etl_rejected_rows`.

@@ -51,6 +51,7 @@ struct CellRunner {
         case "typezoo": return Fixtures.typezoo(rows: spec.rows ?? 600, seed: seed)
         case "odtypes": return Fixtures.odtypes(rows: spec.rows ?? 600, seed: seed)
         case "auditlink": return Fixtures.auditlink()
+        case "claimline": return Fixtures.claimline(rows: spec.rows ?? 600)
         default: return Fixtures.securitylog(rows: spec.rows ?? 2000, seed: seed)
         }
     }
@@ -58,11 +59,11 @@ struct CellRunner {
     /// Drives the steps, then hands what it saw to the judge; returns the target's fingerprint after the
     /// idempotence run.
     private func execute(_ databases: CellDatabases, into result: inout CellResult) throws -> String? {
-        var keys: [String: String] = [:]
+        var keys: [String: [String]] = [:]
         for spec in scenario.fixtures {
             let table = fixture(spec)
             // A table without a key: steps select rows by its first column (every copy that holds the value).
-            keys[spec.name] = table.schema.primaryKey.first ?? table.schema.columns[0].name
+            keys[spec.name] = table.schema.primaryKey.isEmpty ? [table.schema.columns[0].name] : table.schema.primaryKey
             try Fixtures.install(table, into: databases.source, schema: databases.sourceSchema)
         }
         guard let observed = try drive(databases, keys: keys, into: &result) else { return nil }
@@ -73,7 +74,7 @@ struct CellRunner {
     }
 
     /// Applies the scenario's steps and runs the loader where it says; nil when the clean load failed.
-    private func drive(_ databases: CellDatabases, keys: [String: String],
+    private func drive(_ databases: CellDatabases, keys: [String: [String]],
                        into result: inout CellResult) throws -> CellObservations? {
         let applier = StepApplier(databases: databases, keys: keys)
         let judge = CellJudge(scenario: scenario, policy: policy, databases: databases, keys: keys)
@@ -93,7 +94,7 @@ struct CellRunner {
                 observed.clockSkew = seconds
             case .targetUserObjects(let table, let indexedColumn):
                 observed.userObjects.append(try UserObjects.install(
-                    on: databases.target, table: databases.targetTable(table), key: keys[table]!,
+                    on: databases.target, table: databases.targetTable(table), key: keys[table]![0],
                     indexedColumn: indexedColumn))
             case .runs(let count):
                 for repetition in 0..<count {

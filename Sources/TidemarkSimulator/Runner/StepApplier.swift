@@ -5,9 +5,11 @@ import TidemarkFixtures
 /// Faults live only here: the loader under test is never told what was done.
 struct StepApplier {
     let databases: CellDatabases
-    let keys: [String: String]
+    /// Each table's key columns; steps select rows by the first (for a composite key, every row whose leading
+    /// column is selected).
+    let keys: [String: [String]]
 
-    func key(_ table: String) -> String { keys[table]! }
+    func key(_ table: String) -> String { keys[table]![0] }
 
     func apply(_ step: Step) throws {
         let db = databases
