@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TidemarkCommandLine
 import TidemarkConfig
+import TidemarkLoader
 import TidemarkSimulator
 
 @main
@@ -17,6 +18,7 @@ struct Simulate: ParsableCommand {
             simulate list                 the scenarios
             simulate stale-medication     one or more scenarios by name
             simulate all                  every scenario (the CI gate)
+            simulate crash-sweep          etl-run killed at every crash point × strategy × cursor mode, then rerun
             Exit status: 0 every cell as expected; 1 some cell not; 64 bad usage or a bad scenario file.
             """)
 
@@ -29,12 +31,14 @@ struct Simulate: ParsableCommand {
     @Option(help: "Write one JUnit testcase per cell to this file.") var junit: String?
     @Flag(help: "Show the loader's log lines on stderr.") var verbose = false
     @Option(help: "The folder of scenario files.") var scenarioDirectory: String?
+    @OptionGroup(title: "crash-sweep") var crash: CrashSweepArguments
 
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("name a scenario, `all` or `list`") }
     }
 
     func run() throws {
+        if scenarios == ["crash-sweep"] { return try crash.run(backend: backend, strategies: strategyFilter, harness: harness) }
         let directory = scenarioDirectory ?? ScenarioLibrary.defaultDirectory()
         let library: [Scenario]
         let configs: [String: TableConfig]
@@ -120,3 +124,9 @@ enum BackendChoice: RawRepresentable, CaseIterable, ExpressibleByArgument {
         }
     }
 }
+
+// The crash sweep's choices as command-line values (their raw values are the spellings).
+extension IncrementalLogic: ExpressibleByArgument {}
+extension CrashPoint: ExpressibleByArgument {}
+extension CrashPoints.Action: ExpressibleByArgument {}
+extension CrashRecovery: ExpressibleByArgument {}

@@ -45,6 +45,7 @@ struct ParallelStrategy: LoadStrategy {
                         // A stop (SIGINT/SIGTERM) ends every worker between its batches, as it ends other strategies.
                         try LoadCancellation.check()
                         let written = try writer.connection.transaction { try writer.write(batch.map(\.values), .upsert) }
+                        try CrashPoint.workerBatchCommitted.reach()
                         for row in batch {
                             if !keyType.holds(row[keyIndex]) { continue }
                             outcome.cursor.advance(key: row[keyIndex], timestamp: timestampIndex.map { row[$0] },

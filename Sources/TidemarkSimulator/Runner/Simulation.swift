@@ -27,32 +27,36 @@ public enum Simulation {
         let started = Date()
         var cells: [CellResult] = []
         for backend in options.backends {
-            var cluster: ThrowawayPostgres?
-            var ownership: SchemaOwnership?
-            defer {
-                ownership?.close()
-                cluster?.stop()
+            try withEnvironment(backend, postgresURL: options.postgresURL) { environment in
+                cells += runCells(scenarios, configs: configs, options: options, environment: environment, progress: progress)
             }
-            let environment: any CellEnvironment
-            switch backend {
-            case .sqlite:
-                environment = SQLiteEnvironment()
-            case .postgres:
-                let server: DatabaseURL
-                if let url = options.postgresURL {
-                    server = url
-                } else {
-                    cluster = try ThrowawayPostgres()
-                    server = .postgres(parameters: cluster!.parameters)
-                }
-                ownership = try SchemaOwnership(server: server)
-                environment = PostgresEnvironment(server: server, run: ownership!.run)
-            }
-            cells += runCells(scenarios, configs: configs, options: options, environment: environment, progress: progress)
         }
         return SimulationReport(
             seed: options.seed, startedAt: ISO8601DateFormatter().string(from: started),
             durationSeconds: Date().timeIntervalSince(started), scenarios: scenarios.map(\.summary), cells: cells)
+    }
+
+    /// Runs `body` with fresh cells on `backend`: SQLite files, or schemas on `postgresURL` (a throwaway cluster
+    /// started and removed around `body` when nil).
+    static func withEnvironment(_ backend: Backend, postgresURL: DatabaseURL?,
+                                _ body: (any CellEnvironment) throws -> Void) throws {
+        switch backend {
+        case .sqlite:
+            try body(SQLiteEnvironment())
+        case .postgres:
+            var cluster: ThrowawayPostgres?
+            defer { cluster?.stop() }
+            let server: DatabaseURL
+            if let postgresURL {
+                server = postgresURL
+            } else {
+                cluster = try ThrowawayPostgres()
+                server = .postgres(parameters: cluster!.parameters)
+            }
+            let ownership = try SchemaOwnership(server: server)
+            defer { ownership.close() }
+            try body(PostgresEnvironment(server: server, run: ownership.run))
+        }
     }
 
     /// The seed of a scenario's cells: the same for every strategy and policy, so their end states compare.
@@ -78,7 +82,7 @@ public enum Simulation {
             }
         }
         let cells = planned
-        let outcomes = Outcomes(count: cells.count)
+        let outcomes = Slots<CellRunner.Outcome>(count: cells.count)
         let total = cells.count
         DispatchQueue.concurrentPerform(iterations: cells.count) { index in
             let cell = cells[index]
@@ -100,8 +104,7 @@ public enum Simulation {
                 configs: cell.scenario.configs(configs, batchSize: options.batchSize), seed: seed,
                 logger: options.logger)
             let outcome = runner.run(in: environment)
-            outcomes.set(index, outcome)
-            progress?(outcomes.finished, total, outcome.result.id)
+            progress?(outcomes.set(index, outcome), total, outcome.result.id)
         }
         return strategiesAgree(outcomes.all())
     }
@@ -133,34 +136,6 @@ public enum Simulation {
             }
             return result
         }
-    }
-}
-
-/// Cell outcomes written from worker threads.
-private final class Outcomes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcomes: [CellRunner.Outcome?]
-    private(set) var finishedCount = 0
-
-    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
-
-    var finished: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return finishedCount
-    }
-
-    func set(_ index: Int, _ outcome: CellRunner.Outcome) {
-        lock.lock()
-        outcomes[index] = outcome
-        finishedCount += 1
-        lock.unlock()
-    }
-
-    func all() -> [CellRunner.Outcome] {
-        lock.lock()
-        defer { lock.unlock() }
-        return outcomes.map { $0! }
     }
 }
 
