@@ -70,6 +70,10 @@ public final class CrashPoints: @unchecked Sendable {
         return armed
     }()
 
+    /// Exits 64 now when the environment arms no known point, rather than at the first point reached (a load
+    /// that fails before any would look like a run that survived its crash).
+    public static func refuseMistypedArming() { _ = armed }
+
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard (1...3).contains(parts.count), let point = CrashPoint(rawValue: parts[0]) else { return nil }
