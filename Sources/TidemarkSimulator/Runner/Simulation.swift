@@ -104,7 +104,8 @@ public enum Simulation {
                 configs: cell.scenario.configs(configs, batchSize: options.batchSize), seed: seed,
                 logger: options.logger)
             let outcome = runner.run(in: environment)
-            progress?(outcomes.set(index, outcome), total, outcome.result.id)
+            let finished = outcomes.set(index, outcome)
+            progress?(finished, total, outcome.result.id)
         }
         return strategiesAgree(outcomes.all())
     }
