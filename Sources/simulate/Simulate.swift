@@ -19,6 +19,7 @@ struct Simulate: ParsableCommand {
             simulate stale-medication     one or more scenarios by name
             simulate all                  every scenario (the CI gate)
             simulate crash-sweep          etl-run killed at every crash point × strategy × cursor mode, then rerun
+            simulate explore              seeded random cases; a violation is shrunk into scenarios/found/
             Exit status: 0 every cell as expected; 1 some cell not; 64 bad usage or a bad scenario file.
             """)
 
@@ -32,6 +33,7 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Show the loader's log lines on stderr.") var verbose = false
     @Option(help: "The folder of scenario files.") var scenarioDirectory: String?
     @OptionGroup(title: "crash-sweep") var crash: CrashSweepArguments
+    @OptionGroup(title: "explore") var explore: ExploreArguments
 
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("name a scenario, `all` or `list`") }
@@ -40,6 +42,7 @@ struct Simulate: ParsableCommand {
     func run() throws {
         if scenarios == ["crash-sweep"] { return try crash.run(backend: backend, strategies: strategyFilter, harness: harness) }
         let directory = scenarioDirectory ?? ScenarioLibrary.defaultDirectory()
+        if scenarios == ["explore"] { return try explore.run(backend: backend, harness: harness, scenarioDirectory: directory) }
         let library: [Scenario]
         let configs: [String: TableConfig]
         do {

@@ -163,7 +163,9 @@ public enum ScenarioLibrary {
 
     public static func named(_ names: [String], in directory: String) throws -> [Scenario] {
         try names.map { name in
-            let path = directory + "/" + name + ".yaml"
+            // A finding of `simulate explore` replays by its name too.
+            let found = directory + "/found/" + name + ".yaml"
+            let path = FileManager.default.fileExists(atPath: found) ? found : directory + "/" + name + ".yaml"
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ScenarioError(file: name, line: nil, reason: "no such scenario (see `simulate list`)")
             }
