@@ -18,6 +18,7 @@ struct Simulate: ParsableCommand {
             simulate list                 the scenarios
             simulate stale-medication     one or more scenarios by name
             simulate all                  every scenario (the CI gate)
+            simulate found                every finding of `simulate explore` kept in scenarios/found/
             simulate crash-sweep          etl-run killed at every crash point × strategy × cursor mode, then rerun
             simulate explore              seeded random cases; a violation is shrunk into scenarios/found/
             Exit status: 0 every cell as expected; 1 some cell not; 64 bad usage or a bad scenario file.
@@ -46,8 +47,11 @@ struct Simulate: ParsableCommand {
         let library: [Scenario]
         let configs: [String: TableConfig]
         do {
-            library = scenarios == ["list"] || scenarios == ["all"]
-                ? try ScenarioLibrary.all(in: directory) : try ScenarioLibrary.named(scenarios, in: directory)
+            switch scenarios {
+            case ["list"], ["all"]: library = try ScenarioLibrary.all(in: directory)
+            case ["found"]: library = try ScenarioLibrary.all(in: directory + "/found")
+            default: library = try ScenarioLibrary.named(scenarios, in: directory)
+            }
             configs = try ScenarioLibrary.tableConfigs(scenarioDirectory: directory)
         } catch {
             FileHandle.standardError.write(Data("simulate: \(error)\n".utf8))
