@@ -13,7 +13,6 @@ struct CrashSweepArguments: ParsableArguments {
     var action: [CrashPoints.Action] = []
     @Option(help: "crash-sweep: only this cursor mode (repeatable).") var cursorMode: [IncrementalLogic] = []
     @Option(help: "crash-sweep: only this recovery (repeatable).") var recovery: [CrashRecovery] = []
-    @Option(help: "crash-sweep: the etl-run to drive (default: the one built beside simulate).") var loader: String?
     @Option(help: "crash-sweep: cases run at once.") var concurrency = 2
 
     func validate() throws {
@@ -21,7 +20,7 @@ struct CrashSweepArguments: ParsableArguments {
         try checkBounds("--concurrency", concurrency, 1...64)
     }
 
-    func run(backend: BackendChoice, strategies: [StrategyKind], harness: HarnessOptions) throws {
+    func run(backend: BackendChoice, strategies: [StrategyKind], harness: HarnessOptions, loader: String?) throws {
         var options = CrashSweepOptions()
         options.backends = backend.backends
         if !strategies.isEmpty { options.strategies = strategies }

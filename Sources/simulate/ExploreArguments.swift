@@ -15,13 +15,14 @@ struct ExploreArguments: ParsableArguments {
         if runs != nil && minutes != nil { throw ValidationError("--runs and --minutes: give one of them") }
     }
 
-    func run(backend: BackendChoice, harness: HarnessOptions, scenarioDirectory: String) throws {
+    func run(backend: BackendChoice, harness: HarnessOptions, scenarioDirectory: String, loader: String?) throws {
         var options = ExploreOptions()
         options.seed = harness.seed
         options.backends = backend.backends
         options.runs = minutes == nil ? (runs ?? 20) : nil
         options.minutes = minutes
         options.postgresURL = try harness.postgresServer()
+        options.loader = loader
         options.foundDirectory = noWrite ? nil : scenarioDirectory + "/found"
         options.configs = try ScenarioLibrary.tableConfigs(scenarioDirectory: scenarioDirectory)
         let report = try Exploration.run(options)

@@ -33,6 +33,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "Write one JUnit testcase per cell to this file.") var junit: String?
     @Flag(help: "Show the loader's log lines on stderr.") var verbose = false
     @Option(help: "The folder of scenario files.") var scenarioDirectory: String?
+    @Option(help: "Drive this etl-run through its command line instead of the loader in this process (crash-sweep: default the one built beside simulate).")
+    var loader: String?
     @OptionGroup(title: "crash-sweep") var crash: CrashSweepArguments
     @OptionGroup(title: "explore") var explore: ExploreArguments
 
@@ -41,9 +43,13 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
-        if scenarios == ["crash-sweep"] { return try crash.run(backend: backend, strategies: strategyFilter, harness: harness) }
+        if scenarios == ["crash-sweep"] {
+            return try crash.run(backend: backend, strategies: strategyFilter, harness: harness, loader: loader)
+        }
         let directory = scenarioDirectory ?? ScenarioLibrary.defaultDirectory()
-        if scenarios == ["explore"] { return try explore.run(backend: backend, harness: harness, scenarioDirectory: directory) }
+        if scenarios == ["explore"] {
+            return try explore.run(backend: backend, harness: harness, scenarioDirectory: directory, loader: loader)
+        }
         let library: [Scenario]
         let configs: [String: TableConfig]
         do {
@@ -71,6 +77,7 @@ struct Simulate: ParsableCommand {
         if !policyFilter.isEmpty { options.policies = policyFilter }
         options.seed = harness.seed
         options.postgresURL = try harness.postgresServer()
+        options.loader = loader
         if verbose {
             options.logger = Logger(label: "tidemark") { label in
                 var handler = StreamLogHandler.standardError(label: label)

@@ -67,4 +67,31 @@ import TidemarkTestSupport
         #expect(report.runs[backend] == options.runs)
         #expect(report.passed, "\(report.render(seed: options.seed))")
     }
+
+    @Test func `black-box mode judges an etl-run binary through its command line`() throws {
+        var options = ExploreOptions()
+        options.seed = 5
+        options.runs = 4
+        options.configs = try ScenarioLibrary.tableConfigs(scenarioDirectory: ScenarioLibrary.defaultDirectory())
+        options.loader = try builtProduct("etl-run")
+        let report = try Exploration.run(options)
+        #expect(report.passed, "\(report.render(seed: options.seed))")
+
+        // A binary that says it loaded and did nothing is a violation in every case, shrunk to its first step.
+        let directory = try TestDatabases.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let script = directory + "/idle-etl-run"
+        try "#!/bin/sh\nexit 0\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        options.loader = script
+        options.runs = 1
+        options.foundDirectory = directory + "/found"
+        let idle = try Exploration.run(options)
+        let finding = try #require(idle.findings.first)
+        #expect(finding.failures.contains { $0.hasPrefix("recovered: ") }, "\(finding.failures)")
+        let file = try #require(finding.file)
+        let written = try ScenarioParser.load(path: file)
+        #expect(written.name == finding.name)
+        #expect(written.steps.count == finding.steps + 1)
+    }
 }

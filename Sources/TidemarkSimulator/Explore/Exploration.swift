@@ -14,6 +14,8 @@ public struct ExploreOptions: Sendable {
     public var foundDirectory: String?
     /// The table config the scenarios start from (Fixtures/tables.yml).
     public var configs: [String: TableConfig] = [:]
+    /// An `etl-run` binary to explore through its command line instead of the loader in this process.
+    public var loader: String?
 
     public init() {}
 }
@@ -120,7 +122,7 @@ public enum Exploration {
         let seed = Simulation.cellSeed(SimulationOptions().seed, scenario: scenario.name)
         let runner = CellRunner(scenario: scenario, strategy: drawn.strategy, policy: policy,
                                 configs: scenario.configs(options.configs, batchSize: drawn.batchSize), seed: seed,
-                                logger: SimulationOptions().logger)
+                                logger: SimulationOptions().logger, loader: options.loader.map(LoaderProcess.init))
         return runner.run(in: environment).result
     }
 

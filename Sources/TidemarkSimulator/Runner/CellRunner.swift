@@ -14,6 +14,8 @@ struct CellRunner {
     let configs: [String: TableConfig]
     let seed: UInt64
     let logger: Logger
+    /// An `etl-run` to drive as a child process (black-box mode) instead of the loader in this process.
+    var loader: LoaderProcess?
 
     /// What the cell ended with, for the cross-strategy comparison.
     struct Outcome {
@@ -122,6 +124,10 @@ struct CellRunner {
     /// One loader invocation over every table of the scenario.
     private func runLoader(_ databases: CellDatabases, policy: PolicyKind, fault: Int?, clockSkew: Int,
                            index: Int) -> [RunRecord] {
+        if let loader {
+            return loader.runTables(tables, configs: configs, databases: databases, strategy: strategy, policy: policy,
+                                    fault: fault, index: index)
+        }
         var options = LoadOptions()
         options.strategy = .fixed(strategy)
         options.policy = policy

@@ -15,6 +15,8 @@ public struct SimulationOptions: Sendable {
     public var postgresURL: DatabaseURL?
     /// Every table's batch size unless its scenario sets one: small, so every load checkpoints several times.
     public var batchSize = 250
+    /// An `etl-run` binary to judge through its command line instead of the loader in this process.
+    public var loader: String?
     public var logger = Logger(label: "tidemark-simulate", factory: { _ in SwiftLogNoOpLogHandler() })
 
     public init() {}
@@ -102,7 +104,7 @@ public enum Simulation {
             let runner = CellRunner(
                 scenario: cell.scenario, strategy: cell.strategy, policy: cell.policy,
                 configs: cell.scenario.configs(configs, batchSize: options.batchSize), seed: seed,
-                logger: options.logger)
+                logger: options.logger, loader: options.loader.map(LoaderProcess.init))
             let outcome = runner.run(in: environment)
             let finished = outcomes.set(index, outcome)
             progress?(finished, total, outcome.result.id)
