@@ -15,11 +15,19 @@ struct ExploreCase: Sendable {
         let text: String
         let textLength: Int
         let sizes: [Int]?
-        func maxKey(rows: Int?) -> Int64 { fixture == "medication" ? 1545 : Int64(rows ?? 1) }
+
+        /// The lowest and the highest key of the fixture at `rows`.
+        func keyBounds(rows: Int?) -> (low: Int64, high: Int64) {
+            switch fixture {
+            case "medication": return (1, 1545)
+            case "extremekeys": return (ExtremeKeys.key(1), ExtremeKeys.key(rows.map { $0 >= 2 ? 2 : 1 } ?? 1))
+            default: return (1, Int64(rows ?? 1))
+            }
+        }
     }
 
-    // Key shapes beyond one integer column (extreme integers, text, composite, keyless) slot in here as shapes
-    // over fixtures that have them; the steps only use `key`, `timestamp` and `text`.
+    // Key shapes beyond one integer column (text, composite, keyless) slot in here as shapes over fixtures that
+    // have them; the steps only use `key`, `timestamp`, `text` and `keyBounds`.
     static let shapes: [Shape] = [
         Shape(fixture: "medication", key: "MedicationNum", timestamp: "DateTStamp", text: "MedName", textLength: 255,
               sizes: nil),
@@ -27,6 +35,9 @@ struct ExploreCase: Sendable {
         Shape(fixture: "procedurelog", key: "ProcNum", timestamp: "DateTStamp", text: "ToothNum", textLength: 10,
               sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
         Shape(fixture: "typezoo", key: "id", timestamp: nil, text: "note", textLength: 1000,
+              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
+        // Keys at both ends of ±2⁶³.
+        Shape(fixture: "extremekeys", key: "id", timestamp: nil, text: "note", textLength: 1000,
               sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
     ]
 
@@ -105,9 +116,9 @@ struct ExploreCase: Sendable {
                          .string(String(repeating: "z", count: shape.textLength))])
         }
         func rows() -> RowSelector {
-            let top = shape.maxKey(rows: self.rows)
-            return random.pick([.every(Int64(random.pick([1, 2, 3, 97]))), .keys([1, top]), .keyRange(1, max(1, top / 2)),
-                                .keys([top])])
+            let (low, high) = shape.keyBounds(rows: self.rows)
+            return random.pick([.every(Int64(random.pick([1, 2, 3, 97]))), .keys([low, high]),
+                                .keyRange(low, low / 2 + high / 2), .keys([high])])
         }
         switch random.below(8) {
         case 0, 1:

@@ -51,6 +51,7 @@ struct CellRunner {
         case "allergydef": return Fixtures.allergydef()
         case "procedurelog": return Fixtures.procedurelog(rows: spec.rows ?? 2000, seed: seed)
         case "typezoo": return Fixtures.typezoo(rows: spec.rows ?? 600, seed: seed)
+        case "extremekeys": return Fixtures.typezoo(rows: spec.rows ?? 600, seed: seed).withName(TableName("extremekeys"))
         default: return Fixtures.securitylog(rows: spec.rows ?? 2000, seed: seed)
         }
     }
@@ -63,6 +64,7 @@ struct CellRunner {
             let table = fixture(spec)
             keys[spec.name] = table.schema.primaryKey[0]
             try Fixtures.install(table, into: databases.source, schema: databases.sourceSchema)
+            if spec.name == "extremekeys" { try ExtremeKeys.spread(databases.source, databases.sourceTable(spec.name)) }
         }
         guard let observed = try drive(databases, keys: keys, into: &result) else { return nil }
         let judge = CellJudge(scenario: scenario, policy: policy, databases: databases, keys: keys)
