@@ -118,7 +118,7 @@ struct ExploreCase: Sendable {
         func rows() -> RowSelector {
             let (low, high) = shape.keyBounds(rows: self.rows)
             return random.pick([.every(Int64(random.pick([1, 2, 3, 97]))), .keys([low, high]),
-                                .keyRange(low, low / 2 + high / 2), .keys([high])])
+                                .keyRange(low, max(low, low / 2 + high / 2)), .keys([high])])
         }
         switch random.below(8) {
         case 0, 1:
