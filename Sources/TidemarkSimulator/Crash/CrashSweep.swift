@@ -152,18 +152,14 @@ public enum CrashSweep {
 
     /// The tables.yml of a case: the fixture's key and timestamp as its cursor mode combines them.
     static func config(_ crash: CrashCase, batchSize: Int) -> String {
-        let columns = crash.cursorMode == .singleColumn ? "[\(key)]" : "[\(key), DateTStamp]"
-        return """
-            tables:
-              \(table):
-                primary_key: \(key)
-                incremental_columns: \(columns)
-                primary_incremental_column: \(key)
-                incremental_strategy: \(crash.cursorMode.rawValue)
-                batch_size: \(batchSize)
-                verify: \(crash.recovery == .reconcile ? "every_run" : "off")
-
-            """
+        var config = TableConfig(name: table)
+        config.primaryKey = [key]
+        config.incrementalColumns = crash.cursorMode == .singleColumn ? [key] : [key, "DateTStamp"]
+        config.primaryIncrementalColumn = key
+        config.incrementalStrategy = crash.cursorMode
+        config.batchSize = batchSize
+        config.verify = crash.recovery == .reconcile ? .everyRun : .off
+        return LoaderProcess.tablesFile([table: config])
     }
 
     static func runCase(_ crash: CrashCase, loader: LoaderProcess, batchSize: Int,
