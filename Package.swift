@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "TidemarkSimulator",
             dependencies: [
-                "TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkConfig",
+                "TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkConfig", "TidemarkProcesses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -23,24 +23,24 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// A number in `0..<bound` (`bound` > 0), by the multiply-high method.
     @inline(__always)
-    mutating func below(_ bound: Int) -> Int {
+    public mutating func below(_ bound: Int) -> Int {
         Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(bound)).high)
     }
 
     /// A number in `range`.
     @inline(__always)
-    mutating func within(_ range: ClosedRange<Int>) -> Int {
+    public mutating func within(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + below(range.upperBound - range.lowerBound + 1)
     }
 
     /// True with probability `perMille` / 1000.
     @inline(__always)
-    mutating func chance(_ perMille: Int) -> Bool {
+    public mutating func chance(_ perMille: Int) -> Bool {
         below(1000) < perMille
     }
 
     /// Fisher–Yates, spelled out here so the order does not depend on the standard library's algorithm.
-    mutating func shuffle<T>(_ items: inout [T]) {
+    public mutating func shuffle<T>(_ items: inout [T]) {
         guard items.count > 1 else { return }
         for i in stride(from: items.count - 1, to: 0, by: -1) {
             items.swapAt(i, below(i + 1))
@@ -49,7 +49,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// One element of a non-empty array.
     @inline(__always)
-    mutating func pick<T>(_ items: [T]) -> T {
+    public mutating func pick<T>(_ items: [T]) -> T {
         items[below(items.count)]
     }
 }
@@ -57,7 +57,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 extension SeededRandom {
     /// The stream for one generated table: the caller's seed mixed with a per-table constant, so two tables
     /// built from the same seed do not share their numbers.
-    init(seed: UInt64, salt: UInt64) {
+    public init(seed: UInt64, salt: UInt64) {
         var mixer = SeededRandom(seed: seed ^ salt)
         self.init(seed: mixer.next())
     }

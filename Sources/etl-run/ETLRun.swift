@@ -81,6 +81,7 @@ struct Load: ParsableCommand {
     }
 
     func run() throws {
+        CrashPoints.refuseMistypedArming()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info

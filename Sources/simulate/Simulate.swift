@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TidemarkCommandLine
 import TidemarkConfig
+import TidemarkLoader
 import TidemarkSimulator
 
 @main
@@ -17,6 +18,9 @@ struct Simulate: ParsableCommand {
             simulate list                 the scenarios
             simulate stale-medication     one or more scenarios by name
             simulate all                  every scenario (the CI gate)
+            simulate found                every finding of `simulate explore` kept in scenarios/found/
+            simulate crash-sweep          etl-run killed at every crash point × strategy × cursor mode, then rerun
+            simulate explore              seeded random cases; a violation is shrunk into scenarios/found/
             Exit status: 0 every cell as expected; 1 some cell not; 64 bad usage or a bad scenario file.
             """)
 
@@ -29,18 +33,31 @@ struct Simulate: ParsableCommand {
     @Option(help: "Write one JUnit testcase per cell to this file.") var junit: String?
     @Flag(help: "Show the loader's log lines on stderr.") var verbose = false
     @Option(help: "The folder of scenario files.") var scenarioDirectory: String?
+    @Option(help: "Drive this etl-run through its command line instead of the loader in this process (crash-sweep: default the one built beside simulate).")
+    var loader: String?
+    @OptionGroup(title: "crash-sweep") var crash: CrashSweepArguments
+    @OptionGroup(title: "explore") var explore: ExploreArguments
 
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("name a scenario, `all` or `list`") }
     }
 
     func run() throws {
+        if scenarios == ["crash-sweep"] {
+            return try crash.run(backend: backend, strategies: strategyFilter, harness: harness, loader: loader)
+        }
         let directory = scenarioDirectory ?? ScenarioLibrary.defaultDirectory()
+        if scenarios == ["explore"] {
+            return try explore.run(backend: backend, harness: harness, scenarioDirectory: directory, loader: loader)
+        }
         let library: [Scenario]
         let configs: [String: TableConfig]
         do {
-            library = scenarios == ["list"] || scenarios == ["all"]
-                ? try ScenarioLibrary.all(in: directory) : try ScenarioLibrary.named(scenarios, in: directory)
+            switch scenarios {
+            case ["list"], ["all"]: library = try ScenarioLibrary.all(in: directory)
+            case ["found"]: library = try ScenarioLibrary.all(in: directory + "/found")
+            default: library = try ScenarioLibrary.named(scenarios, in: directory)
+            }
             configs = try ScenarioLibrary.tableConfigs(scenarioDirectory: directory)
         } catch {
             FileHandle.standardError.write(Data("simulate: \(error)\n".utf8))
@@ -61,6 +78,7 @@ struct Simulate: ParsableCommand {
         options.seed = harness.seed
         options.postgresURL = try harness.postgresServer()
         options.mysqlURL = try harness.mysqlServer()
+        options.loader = loader
         if verbose {
             options.logger = Logger(label: "tidemark") { label in
                 var handler = StreamLogHandler.standardError(label: label)
@@ -120,4 +138,21 @@ enum BackendChoice: RawRepresentable, CaseIterable, ExpressibleByArgument {
         case .all: Backend.allCases
         }
     }
+
+    /// The backends of `explore` and `crash-sweep`, which draw SQLite and PostgreSQL sources only: `all` is
+    /// those two, and a MariaDB backend is a usage error.
+    func sqliteAndPostgres(for command: String) throws -> [Backend] {
+        switch self {
+        case .all: return [.sqlite, .postgres]
+        case .one(let backend) where backend == .sqlite || backend == .postgres: return [backend]
+        case .one(let backend):
+            throw ValidationError("--backend \(backend.rawValue): \(command) runs on sqlite and postgres only")
+        }
+    }
 }
+
+// The crash sweep's choices as command-line values (their raw values are the spellings).
+extension IncrementalLogic: ExpressibleByArgument {}
+extension CrashPoint: ExpressibleByArgument {}
+extension CrashPoints.Action: ExpressibleByArgument {}
+extension CrashRecovery: ExpressibleByArgument {}

@@ -88,7 +88,12 @@ struct ReconcilePolicy: RecoveryPolicy {
             } else {
                 let repairer = Repairer(load: load)
                 try load.usage.measure("Repairer.repair") {
-                    for difference in found.rows where !difference.isEmpty { try repairer.repair(difference) }
+                    var repaired = 0
+                    for difference in found.rows where !difference.isEmpty {
+                        if repaired > 0 { try CrashPoint.betweenRepairLeaves.reach() }
+                        try repairer.repair(difference)
+                        repaired += 1
+                    }
                 }
                 (outcome.rowsRepaired, outcome.rowsDeleted) = (found.missing + found.changed, found.extra)
             }

@@ -28,6 +28,11 @@ struct FullReload {
             let outcome = try load.writer.write(batch.map(\.values), .stage)
             load.checkpointer.count(rejected: outcome.rejected)
         }
-        return try table.connection.transaction { try table.mergeStaged(deletingOthers: true) }
+        try CrashPoint.reloadStaged.reach()
+        return try table.connection.transaction {
+            let merged = try table.mergeStaged(deletingOthers: true)
+            try CrashPoint.reloadMerged.reach()
+            return merged
+        }
     }
 }

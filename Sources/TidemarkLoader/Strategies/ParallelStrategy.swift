@@ -45,6 +45,7 @@ struct ParallelStrategy: LoadStrategy {
                         // A stop (SIGINT/SIGTERM) ends every worker between its batches, as it ends other strategies.
                         try LoadCancellation.check()
                         let written = try writer.connection.transaction { try writer.write(batch.map(\.values), .upsert) }
+                        try CrashPoint.workerBatchCommitted.reach()
                         for row in batch {
                             guard let key = plan.cursorKey(of: row.values) else { continue }
                             outcome.cursor.advance(key: key, timestamp: timestampIndex.map { row[$0] },

@@ -56,12 +56,15 @@ final class Checkpointer {
         let outcome = try usage.measure("Pipeline.checkpoint") {
             try target.transaction {
                 let outcome = try usage.measure("Pipeline.write") { try writer.write(rows.map(\.values), mode) }
+                try CrashPoint.batchWritten.reach()
                 let row = trackingRow(cursor: next, rows: rowsWritten + outcome.written, status: .pending)
                 try tracking.write(row)
                 trackingRow = row
+                try CrashPoint.checkpointWritten.reach()
                 return outcome
             }
         }
+        try CrashPoint.batchCommitted.reach()
         cursor = next
         count(read: rows.count, written: outcome.written, rejected: outcome.rejected)
     }
@@ -75,6 +78,7 @@ final class Checkpointer {
 
     /// Stores `newCursor` on its own, after work that was already committed (parallel ranges, a repair).
     func checkpoint(_ newCursor: Cursor) throws {
+        try CrashPoint.beforeCheckpoint.reach()
         let row = trackingRow(cursor: newCursor, rows: rowsWritten, status: .pending)
         try target.transaction { try tracking.write(row) }
         trackingRow = row
@@ -91,6 +95,7 @@ final class Checkpointer {
 
     /// Marks the load a success with the final cursor and this run's row count.
     func finish() throws {
+        try CrashPoint.beforeFinish.reach()
         var row = trackingRow(cursor: cursor, rows: rowsWritten, status: .success)
         row.lastError = nil
         row.lastSuccessAt = row.loadedAt

@@ -36,7 +36,7 @@ final class TableWriter {
 
     /// Plain bulk insert (COPY on PostgreSQL) for an empty table: no conflicts are possible.
     func insert(_ rows: some Sequence<[Value]>) throws -> Int {
-        try connection.bulkInsert(into: table, columns: columns, rows: rows)
+        try bulkInsert(into: table, rows)
     }
 
     /// Bulk-loads rows into a session-private staging table and merges them with one `INSERT … SELECT … ON
@@ -62,7 +62,23 @@ final class TableWriter {
                 + "\(table.quoted) WHERE 1 = 0")
             stagingCreated = true
         }
-        _ = try connection.bulkInsert(into: staging, columns: columns, rows: rows)
+        _ = try bulkInsert(into: staging, rows)
+    }
+
+    /// A bulk insert (COPY on PostgreSQL); with the `inside-copy` crash point armed, it is reached with half
+    /// the rows sent to the server.
+    private func bulkInsert(into target: TableName, _ rows: some Sequence<[Value]>) throws -> Int {
+        guard CrashPoint.insideCopy.isArmed else { return try connection.bulkInsert(into: target, columns: columns, rows: rows) }
+        let all = Array(rows)
+        var failure: (any Error)?
+        let written = try connection.bulkInsert(into: target, columns: columns, rows: all.enumerated().lazy.map { index, row in
+            if index == all.count / 2 {
+                do { try CrashPoint.insideCopy.reach() } catch { failure = error }
+            }
+            return row
+        })
+        if let failure { throw failure }
+        return written
     }
 
     /// Forgets the staging table after a rollback that undid its creation.

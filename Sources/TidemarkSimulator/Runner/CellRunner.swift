@@ -14,6 +14,8 @@ struct CellRunner {
     let configs: [String: TableConfig]
     let seed: UInt64
     let logger: Logger
+    /// An `etl-run` to drive as a child process (black-box mode) instead of the loader in this process.
+    var loader: LoaderProcess?
 
     /// What the cell ended with, for the cross-strategy comparison.
     struct Outcome {
@@ -52,6 +54,7 @@ struct CellRunner {
         case "odtypes": return Fixtures.odtypes(rows: spec.rows ?? 600, seed: seed)
         case "auditlink": return Fixtures.auditlink()
         case "claimline": return Fixtures.claimline(rows: spec.rows ?? 600)
+        case "extremekeys": return Fixtures.typezoo(rows: spec.rows ?? 600, seed: seed).withName(TableName("extremekeys"))
         default: return Fixtures.securitylog(rows: spec.rows ?? 2000, seed: seed)
         }
     }
@@ -65,6 +68,7 @@ struct CellRunner {
             // A table without a key: steps select rows by its first column (every copy that holds the value).
             keys[spec.name] = table.schema.primaryKey.isEmpty ? [table.schema.columns[0].name] : table.schema.primaryKey
             try Fixtures.install(table, into: databases.source, schema: databases.sourceSchema)
+            if spec.name == "extremekeys" { try ExtremeKeys.spread(databases.source, databases.sourceTable(spec.name)) }
         }
         guard let observed = try drive(databases, keys: keys, into: &result) else { return nil }
         let judge = CellJudge(scenario: scenario, policy: policy, databases: databases, keys: keys)
@@ -126,6 +130,10 @@ struct CellRunner {
     /// One loader invocation over every table of the scenario.
     private func runLoader(_ databases: CellDatabases, policy: PolicyKind, fault: Int?, clockSkew: Int,
                            index: Int) -> [RunRecord] {
+        if let loader {
+            return loader.runTables(tables, configs: configs, databases: databases, strategy: strategy, policy: policy,
+                                    fault: fault, index: index)
+        }
         var options = LoadOptions()
         options.strategy = .fixed(strategy)
         options.policy = policy

@@ -18,6 +18,8 @@ public struct SimulationOptions: Sendable {
     public var mysqlURL: DatabaseURL?
     /// Every table's batch size unless its scenario sets one: small, so every load checkpoints several times.
     public var batchSize = 250
+    /// An `etl-run` binary to judge through its command line instead of the loader in this process.
+    public var loader: String?
     public var logger = Logger(label: "tidemark-simulate", factory: { _ in SwiftLogNoOpLogHandler() })
 
     public init() {}
@@ -30,42 +32,52 @@ public enum Simulation {
         let started = Date()
         var cells: [CellResult] = []
         for backend in options.backends {
-            let servers = Servers(options)
-            defer { servers.stop() }
-            let environment: any CellEnvironment
-            switch backend {
-            case .sqlite:
-                environment = SQLiteEnvironment()
-            case .postgres:
-                environment = try servers.postgres()
-            case .mysql, .mysqlToSQLite:
-                let targets: any CellEnvironment = backend == .mysql ? try servers.postgres() : SQLiteEnvironment()
-                let (server, run) = try servers.mysql()
-                environment = MySQLEnvironment(backend: backend, server: server, run: run,
-                                               storageEngine: backend == .mysql ? "MyISAM" : "InnoDB", targets: targets)
+            try withEnvironment(backend, postgresURL: options.postgresURL, mysqlURL: options.mysqlURL) { environment in
+                cells += runCells(scenarios, configs: configs, options: options, environment: environment, progress: progress)
             }
-            cells += runCells(scenarios, configs: configs, options: options, environment: environment, progress: progress)
         }
         return SimulationReport(
             seed: options.seed, startedAt: ISO8601DateFormatter().string(from: started),
             durationSeconds: Date().timeIntervalSince(started), scenarios: scenarios.map(\.summary), cells: cells)
     }
 
-    /// The servers one backend's cells run on: the ones the options name, or throwaway ones started on first use
-    /// and stopped with the backend.
+    /// Runs `body` with fresh cells on `backend`: SQLite files, schemas on `postgresURL`, databases on `mysqlURL`
+    /// — a throwaway PostgreSQL cluster or MariaDB server started and removed around `body` where a URL is nil.
+    static func withEnvironment(_ backend: Backend, postgresURL: DatabaseURL?, mysqlURL: DatabaseURL? = nil,
+                                _ body: (any CellEnvironment) throws -> Void) throws {
+        let servers = Servers(postgresURL: postgresURL, mysqlURL: mysqlURL)
+        defer { servers.stop() }
+        switch backend {
+        case .sqlite:
+            try body(SQLiteEnvironment())
+        case .postgres:
+            try body(try servers.postgres())
+        case .mysql, .mysqlToSQLite:
+            let targets: any CellEnvironment = backend == .mysql ? try servers.postgres() : SQLiteEnvironment()
+            let (server, run) = try servers.mysql()
+            try body(MySQLEnvironment(backend: backend, server: server, run: run,
+                                      storageEngine: backend == .mysql ? "MyISAM" : "InnoDB", targets: targets))
+        }
+    }
+
+    /// The servers one backend's cells run on: the ones named, or throwaway ones started on first use.
     private final class Servers {
-        let options: SimulationOptions
+        let postgresURL: DatabaseURL?
+        let mysqlURL: DatabaseURL?
         private var cluster: ThrowawayPostgres?
         private var mariaDB: ThrowawayMariaDB?
         private var ownership: SchemaOwnership?
         private var mysqlOwnership: MySQLDatabaseOwnership?
 
-        init(_ options: SimulationOptions) { self.options = options }
+        init(postgresURL: DatabaseURL?, mysqlURL: DatabaseURL?) {
+            self.postgresURL = postgresURL
+            self.mysqlURL = mysqlURL
+        }
 
         func postgres() throws -> PostgresEnvironment {
             let server: DatabaseURL
-            if let url = options.postgresURL {
-                server = url
+            if let postgresURL {
+                server = postgresURL
             } else {
                 cluster = try ThrowawayPostgres()
                 server = .postgres(parameters: cluster!.parameters)
@@ -76,8 +88,8 @@ public enum Simulation {
 
         func mysql() throws -> (DatabaseURL, String) {
             let server: DatabaseURL
-            if let url = options.mysqlURL {
-                server = url
+            if let mysqlURL {
+                server = mysqlURL
             } else {
                 mariaDB = try ThrowawayMariaDB()
                 server = .mysql(parameters: mariaDB!.parameters)
@@ -117,7 +129,7 @@ public enum Simulation {
             }
         }
         let cells = planned
-        let outcomes = Outcomes(count: cells.count)
+        let outcomes = Slots<CellRunner.Outcome>(count: cells.count)
         let total = cells.count
         DispatchQueue.concurrentPerform(iterations: cells.count) { index in
             let cell = cells[index]
@@ -137,10 +149,10 @@ public enum Simulation {
             let runner = CellRunner(
                 scenario: cell.scenario, strategy: cell.strategy, policy: cell.policy,
                 configs: cell.scenario.configs(configs, batchSize: options.batchSize), seed: seed,
-                logger: options.logger)
+                logger: options.logger, loader: options.loader.map(LoaderProcess.init))
             let outcome = runner.run(in: environment)
-            outcomes.set(index, outcome)
-            progress?(outcomes.finished, total, outcome.result.id)
+            let finished = outcomes.set(index, outcome)
+            progress?(finished, total, outcome.result.id)
         }
         return strategiesAgree(outcomes.all())
     }
@@ -175,34 +187,6 @@ public enum Simulation {
     }
 }
 
-/// Cell outcomes written from worker threads.
-private final class Outcomes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcomes: [CellRunner.Outcome?]
-    private(set) var finishedCount = 0
-
-    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
-
-    var finished: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return finishedCount
-    }
-
-    func set(_ index: Int, _ outcome: CellRunner.Outcome) {
-        lock.lock()
-        outcomes[index] = outcome
-        finishedCount += 1
-        lock.unlock()
-    }
-
-    func all() -> [CellRunner.Outcome] {
-        lock.lock()
-        defer { lock.unlock() }
-        return outcomes.map { $0! }
-    }
-}
-
 /// Finds scenario files and the fixtures' table config.
 public enum ScenarioLibrary {
     /// `scenarios/` in the current directory, or the package's own.
@@ -226,7 +210,9 @@ public enum ScenarioLibrary {
 
     public static func named(_ names: [String], in directory: String) throws -> [Scenario] {
         try names.map { name in
-            let path = directory + "/" + name + ".yaml"
+            // A finding of `simulate explore` replays by its name too.
+            let found = directory + "/found/" + name + ".yaml"
+            let path = FileManager.default.fileExists(atPath: found) ? found : directory + "/" + name + ".yaml"
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ScenarioError(file: name, line: nil, reason: "no such scenario (see `simulate list`)")
             }

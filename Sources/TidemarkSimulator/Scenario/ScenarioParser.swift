@@ -22,7 +22,7 @@ extension ScenarioError {
 
 /// Reads `scenarios/*.yaml`. Walks Yams' node tree so every complaint carries its line.
 public enum ScenarioParser {
-    public static let fixtureNames = ["medication", "allergydef", "procedurelog", "securitylog", "typezoo", "odtypes", "auditlink", "claimline"]
+    public static let fixtureNames = ["medication", "allergydef", "procedurelog", "securitylog", "typezoo", "odtypes", "auditlink", "claimline", "extremekeys"]
     /// tables.yml fields a scenario may set for its own runs (strategy and policy are the matrix's to choose).
     static let overridableFields: Set<String> = [
         "sync_profile", "incremental_strategy", "primary_incremental_column", "lookback_seconds", "batch_size",

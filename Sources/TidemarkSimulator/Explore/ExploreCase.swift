@@ -1,0 +1,136 @@
+import Foundation
+import TidemarkConfig
+import TidemarkFixtures
+
+/// One drawn exploration: a table (a fixture and its size), a config, a sequence of steps from the scenario
+/// vocabulary, and the strategy and policy that run it. It renders as a scenario file, so what exploration runs
+/// and what it writes under `scenarios/found/` are the same text.
+struct ExploreCase: Sendable {
+    /// A table the generator knows how to change: its key, its timestamp cursor column (if any), a text column
+    /// to edit, and the highest key the fixture holds at `rows`.
+    struct Shape: Sendable {
+        let fixture: String
+        let key: String
+        let timestamp: String?
+        let text: String
+        let textLength: Int
+        let sizes: [Int]?
+
+        /// The lowest and the highest key of the fixture at `rows`.
+        func keyBounds(rows: Int?) -> (low: Int64, high: Int64) {
+            switch fixture {
+            case "medication": return (1, 1545)
+            case "extremekeys": return (ExtremeKeys.key(1), ExtremeKeys.key(rows.map { $0 >= 2 ? 2 : 1 } ?? 1))
+            default: return (1, Int64(rows ?? 1))
+            }
+        }
+    }
+
+    // Key shapes beyond one integer column (text, composite, keyless) slot in here as shapes over fixtures that
+    // have them; the steps only use `key`, `timestamp`, `text` and `keyBounds`.
+    static let shapes: [Shape] = [
+        Shape(fixture: "medication", key: "MedicationNum", timestamp: "DateTStamp", text: "MedName", textLength: 255,
+              sizes: nil),
+        // Sizes around a batch (250 by default) and a verification leaf (256).
+        Shape(fixture: "procedurelog", key: "ProcNum", timestamp: "DateTStamp", text: "ToothNum", textLength: 10,
+              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
+        Shape(fixture: "typezoo", key: "id", timestamp: nil, text: "note", textLength: 1000,
+              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
+        // Keys at both ends of ±2⁶³.
+        Shape(fixture: "extremekeys", key: "id", timestamp: nil, text: "note", textLength: 1000,
+              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
+    ]
+
+    var shape: Shape
+    var rows: Int?
+    var cursorMode: IncrementalLogic?
+    var batchSize: Int
+    /// The steps after the clean load; the last is always `runs`.
+    var steps: [Step]
+    var strategy: StrategyKind
+    var policy: PolicyKind
+
+    /// Steps a policy other than `reconcile` is documented not to see (design §8): edits without a timestamp bump,
+    /// edits a cursor of the key alone cannot see, deletes, and damage to the target.
+    var unseenByWeakPolicies: Bool {
+        steps.contains { step in
+            switch step {
+            case .sourceUpdate(_, _, let set):
+                return shape.timestamp.map { set[$0] == nil } ?? true || cursorMode != .orLogic
+            case .sourceDelete, .targetDelete, .targetUpdate, .targetTruncate: return true
+            default: return false
+            }
+        }
+    }
+
+    /// What design §8's rule expects of `policy` after these steps: every policy recovers from what its cursor
+    /// sees; otherwise only `reconcile` is judged (and this case is drawn only under it), which falls back once
+    /// in each run that follows such a step.
+    func expectation(_ policy: PolicyKind) -> Expectation? {
+        guard unseenByWeakPolicies else { return Expectation(recovered: true, fallbackRuns: 0) }
+        guard policy == .reconcile else { return nil }
+        var fallbacks = 0
+        var pending = false
+        for step in steps {
+            if case .runs = step {
+                if pending { fallbacks += 1 }
+                pending = false
+            } else if ExploreCase(shape: shape, rows: rows, cursorMode: cursorMode, batchSize: batchSize,
+                                  steps: [step], strategy: strategy, policy: policy).unseenByWeakPolicies {
+                pending = true
+            }
+        }
+        return Expectation(recovered: true, fallbackRuns: fallbacks)
+    }
+
+    /// Draws a case from `random`: NULL-heavy, edge-biased edits; sizes at batch and leaf boundaries.
+    static func draw(_ random: inout SeededRandom) -> ExploreCase {
+        let shape = random.pick(shapes)
+        let rows = shape.sizes.map { random.pick($0) }
+        let cursorMode: IncrementalLogic? = shape.timestamp == nil ? nil : random.pick([.singleColumn, .orLogic, .andLogic])
+        let batchSize = random.pick([3, 7, 100, 249, 250, 251])
+        var draft = ExploreCase(shape: shape, rows: rows, cursorMode: cursorMode, batchSize: batchSize, steps: [],
+                                strategy: random.pick(StrategyKind.allCases), policy: .reconcile)
+        var stamp = 0
+        for _ in 0..<random.within(1...4) {
+            draft.steps += draft.drawStep(&random, stamp: &stamp, batchSize: batchSize)
+            if random.chance(250) { draft.steps.append(.runs(1)) }
+        }
+        draft.steps.append(.runs(1))
+        // A fault is judged as the run it fails, which a weak policy's expectation does not cover together with
+        // damage: keep one or the other.
+        if draft.unseenByWeakPolicies { draft.steps.removeAll { if case .fault = $0 { return true } else { return false } } }
+        draft.policy = draft.unseenByWeakPolicies ? .reconcile : random.pick(PolicyKind.allCases)
+        return draft
+    }
+
+    /// One step (a fault comes with the run it fails).
+    private func drawStep(_ random: inout SeededRandom, stamp: inout Int, batchSize: Int) -> [Step] {
+        let table = shape.fixture
+        func later() -> [String: ScalarValue] {
+            stamp += 1
+            return shape.timestamp.map { [$0: .string(String(format: "2030-01-01 00:%02d:%02d", stamp / 60, stamp % 60))] } ?? [:]
+        }
+        func text() -> ScalarValue {
+            random.pick([.null, .null, .string(""), .string(" "), .string("ünï"), .string("a'b\"c"), .string("x\ny"),
+                         .string(String(repeating: "z", count: shape.textLength))])
+        }
+        func rows() -> RowSelector {
+            let (low, high) = shape.keyBounds(rows: self.rows)
+            return random.pick([.every(Int64(random.pick([1, 2, 3, 97]))), .keys([low, high]),
+                                .keyRange(low, max(low, low / 2 + high / 2)), .keys([high])])
+        }
+        switch random.below(8) {
+        case 0, 1:
+            let count = max(1, random.pick([1, batchSize - 1, batchSize, batchSize + 1]))
+            return [.sourceInsert(table: table, rows: [], generate: count, set: later())]
+        case 2: return [.sourceUpdate(table: table, rows: rows(), set: [shape.text: text()].merging(later()) { a, _ in a })]
+        case 3: return [.sourceUpdate(table: table, rows: rows(), set: [shape.text: text()])]
+        // Never every source row: a later insert copies the highest row.
+        case 4: return [.sourceDelete(table: table, rows: .every(Int64(random.pick([2, 3, 97]))))]
+        case 5: return [.targetDelete(table: table, rows: rows())]
+        case 6: return [.targetUpdate(table: table, rows: rows(), set: [shape.text: text()])]
+        default: return [.fault(failInsideCommit: random.within(1...3)), .runs(1)]
+        }
+    }
+}
