@@ -146,7 +146,7 @@ import TidemarkSQLite
         ("datetime(6)", .timestamp), ("double", .double), ("varchar(255)", .varchar(length: 255)),
         ("longtext", .text), ("tinytext", .text), ("decimal(10,2)", .numeric(precision: 10, scale: 2)),
         ("blob", .bytes), ("varbinary(16)", .bytes), ("date", .date), ("bigint(20) unsigned", .numeric(precision: 20, scale: 0)),
-        ("time", .time), ("year(4)", .smallint), ("enum('a','b')", .text), ("set('x')", .text), ("json", .json),
+        ("time", .duration), ("time(6)", .duration), ("year(4)", .smallint), ("enum('a','b')", .text), ("set('x')", .text), ("json", .json),
         ("bit(1)", .bytes), ("float", .real), ("char(4)", .varchar(length: 4)),
     ] as [(String, ColumnType)])
     func `maps MySQL's spellings`(declared: String, type: ColumnType) {
