@@ -118,7 +118,7 @@ import TidemarkTestSupport
         let result = try simulate(["stale-medication", "--backend", "oracle"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("'oracle' is invalid for '--backend"), "\(result.stderr)")
-        #expect(result.stderr.contains("'sqlite', 'postgres' or 'all'"), "\(result.stderr)")
+        #expect(result.stderr.contains("'sqlite', 'postgres', 'mysql', 'mysql-sqlite' or 'all'"), "\(result.stderr)")
     }
 
     @Test func `a malformed scenario file exits 64 with file and line`() throws {
