@@ -18,6 +18,8 @@ enum ScenarioWriter {
         lines.append("steps:")
         lines.append("  - clean_load")
         lines += draw.steps.map { "  - " + step($0) }
+        // Exploration draws SQLite and PostgreSQL sources; its tables' storage variants are not MySQL's.
+        lines.append("backends: [sqlite, postgres]")
         lines.append("expect:")
         for policy in PolicyKind.allCases {
             guard let e = expectations[policy] else { continue }
