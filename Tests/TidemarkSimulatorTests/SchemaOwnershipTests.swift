@@ -28,3 +28,32 @@ import TidemarkTestSupport
         #expect(try schemaExists(foreign, on: admin))
     }
 }
+
+/// The same on MariaDB, where a cell's source is a database `sim_<run>_<cell>` and a run holds a named lock.
+@Suite(.serialized) struct MySQLDatabaseOwnershipTests {
+    func databaseExists(_ name: String, on connection: any Connection) throws -> Bool {
+        try connection.scalar("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?", [.text(name)])
+            == .integer(1)
+    }
+
+    @Test func `a new run drops the databases dead runs left and keeps what live runs own`() throws {
+        let server = try TestDatabases.mysqlServer()
+        let admin = try openConnection(server)
+        defer { admin.close() }
+        let live = try MySQLDatabaseOwnership(server: server)
+        defer { live.close() }
+        let dead = "sim_0badc0de_000000000001"
+        let owned = "sim_\(live.run)_000000000001"
+        let foreign = "sim_not_ours"
+        for name in [dead, owned, foreign] { try admin.execute("CREATE DATABASE IF NOT EXISTS \(quoteIdentifier(name))") }
+        defer {
+            for name in [owned, foreign] { _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name))") }
+        }
+
+        let next = try MySQLDatabaseOwnership(server: server)
+        next.close()
+        #expect(try !databaseExists(dead, on: admin))
+        #expect(try databaseExists(owned, on: admin))
+        #expect(try databaseExists(foreign, on: admin))
+    }
+}

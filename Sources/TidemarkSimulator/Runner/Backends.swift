@@ -181,11 +181,13 @@ final class MySQLDatabaseOwnership: @unchecked Sendable {
         guard try connection.scalar("SELECT GET_LOCK(?, 0)", [.text(Self.lockName(run))]) == .integer(1) else {
             throw ScenarioError(file: "simulate", line: nil, reason: "could not take the run's lock on MariaDB")
         }
-        let names = try connection.query("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'sim\\_%'")
-            .compactMap { $0[0].string }
+        // Matched here, not by LIKE: whether `\` escapes `_` there depends on the session's sql_mode.
+        let names = try connection.query("SELECT schema_name FROM information_schema.schemata").compactMap { $0[0].string }
         for name in names {
-            let parts = name.split(separator: "_")
-            guard parts.count == 3, parts[1].count == 8, String(parts[1]) != run else { continue }
+            let parts = name.split(separator: "_", omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0] == "sim", parts[1].count == 8, parts[2].count == 12,
+                (parts[1] + parts[2]).allSatisfy(\.isHexDigit), String(parts[1]) != run
+            else { continue }
             let lock = Self.lockName(String(parts[1]))
             guard try connection.scalar("SELECT GET_LOCK(?, 0)", [.text(lock)]) == .integer(1) else { continue }
             defer { _ = try? connection.execute("SELECT RELEASE_LOCK(?)", [.text(lock)]) }
