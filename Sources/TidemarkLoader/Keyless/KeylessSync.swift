@@ -32,7 +32,10 @@ struct KeylessSync {
     private var rejections: RejectedRowsTable { RejectedRowsTable(connection: target, schema: plan.target.schema) }
 
     func run() throws -> Outcome {
-        let hash = try CanonicalRow.sharedHash(source, target, table: plan.table)
+        // A table without a key is compared on every run: `verify: off` cannot spare it the hash.
+        let hash = try CanonicalRow.sharedHash(source, target, table: plan.table,
+                                               remedy: "a table without a key is compared row by row on every run, so "
+                                                   + "declare primary_key in tables.yml")
         let targetColumns = try Verifier.targetView(of: plan.columns, in: target, table: plan.target)
         var outcome = Outcome()
         // The source's buckets and the rows of the differing ones come from one snapshot; the target's rows are

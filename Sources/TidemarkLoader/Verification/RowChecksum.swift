@@ -16,14 +16,14 @@ enum CanonicalRow {
 
     /// The hash function both sides compute as Tidemark does: lookup3 between PostgreSQL and SQLite, MD5 where a
     /// MySQL side has no lookup3. Checked once per verification, so a server that hashes otherwise is an error,
-    /// not a table that never verifies.
-    static func sharedHash(_ source: any Connection, _ target: any Connection, table: String) throws -> RowHashFunction {
+    /// not a table that never verifies; `remedy` says what the user can do instead.
+    static func sharedHash(_ source: any Connection, _ target: any Connection, table: String,
+                           remedy: String = "set `verify: off` for the table or use the hybrid policy") throws -> RowHashFunction {
         if let shared = try RowHashFunction.shared(by: source, and: target) { return shared }
         let names = [source, target].map(\.engine.rawValue).joined(separator: " and ")
         throw LoadError(table: table, "the \(names) databases share no row hash Tidemark computes identically "
             + "(a server that reads text in another byte order, or a database whose encoding is not UTF-8, such as "
-            + "LATIN1), so row checksums cannot be compared across engines; set `verify: off` for the table or use "
-            + "the hybrid policy")
+            + "LATIN1), so row checksums cannot be compared across engines; " + remedy)
     }
 }
 
