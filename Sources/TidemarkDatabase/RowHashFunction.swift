@@ -13,9 +13,7 @@ public enum RowHashFunction: String, Sendable, CaseIterable {
     public func hash(_ bytes: UnsafeRawBufferPointer) -> Int64 {
         switch self {
         case .lookup3: return TextHash.hash(bytes)
-        case .md5:
-            let digest = MD5.digest(bytes)
-            return Int64(bitPattern: digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        case .md5: return Int64(bitPattern: MD5.firstEightBytes(bytes))
         }
     }
 
@@ -62,34 +60,30 @@ enum MD5 {
         0xf753_7e82, 0xbd3a_f235, 0x2ad7_d2bb, 0xeb86_d391
     ]
 
-    static func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    /// The digest's first 8 bytes, big-endian. Called once per row while verifying against MySQL: no allocation.
+    static func firstEightBytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
         let fullBlocks = bytes.count / 64
         for block in 0..<fullBlocks {
             compress(&state, UnsafeRawBufferPointer(rebasing: bytes[(block * 64)..<(block * 64 + 64)]))
         }
         // The tail, 0x80, zeros, and the length in bits (little-endian): one or two more blocks.
-        var tail = Array(bytes[(fullBlocks * 64)...])
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        let bits = UInt64(bytes.count) &* 8
-        for shift in stride(from: 0, to: 64, by: 8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        tail.withUnsafeBytes { buffer in
-            for start in stride(from: 0, to: buffer.count, by: 64) {
-                compress(&state, UnsafeRawBufferPointer(rebasing: buffer[start..<(start + 64)]))
+        withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { tail in
+            let rest = bytes.count - fullBlocks * 64
+            tail.initializeMemory(as: UInt8.self, repeating: 0)
+            if rest > 0 { tail.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[(fullBlocks * 64)...])) }
+            tail[rest] = 0x80
+            let length = rest < 56 ? 64 : 128
+            tail.storeBytes(of: (UInt64(bytes.count) &* 8).littleEndian, toByteOffset: length - 8, as: UInt64.self)
+            for start in stride(from: 0, to: length, by: 64) {
+                compress(&state, UnsafeRawBufferPointer(rebasing: tail[start..<(start + 64)]))
             }
         }
-        return [state.0, state.1, state.2, state.3].flatMap { word in
-            (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) }
-        }
+        // The digest is the four words little-endian; its first 8 bytes read big-endian.
+        return UInt64(state.0.byteSwapped) << 32 | UInt64(state.1.byteSwapped)
     }
 
     private static func compress(_ state: inout (UInt32, UInt32, UInt32, UInt32), _ block: UnsafeRawBufferPointer) {
-        var words = [UInt32](repeating: 0, count: 16)
-        for i in 0..<16 {
-            words[i] = UInt32(block[4 * i]) | UInt32(block[4 * i + 1]) << 8 | UInt32(block[4 * i + 2]) << 16
-                | UInt32(block[4 * i + 3]) << 24
-        }
         var (a, b, c, d) = state
         for i in 0..<64 {
             var f: UInt32
@@ -100,7 +94,8 @@ enum MD5 {
             case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
             default: f = c ^ (b | ~d); g = (7 * i) % 16
             }
-            f = f &+ a &+ constants[i] &+ words[g]
+            let word = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4 * g, as: UInt32.self))
+            f = f &+ a &+ constants[i] &+ word
             a = d
             d = c
             c = b
