@@ -48,9 +48,7 @@ struct OpenDentalTypesGenerator: RowGenerator {
 
     mutating func row(at position: Int) -> [Value] {
         let p = Int64(position)
-        func pick(_ variants: [Value]) -> Value {
-            random.chance(100) ? .null : random.pick(variants)
-        }
+        func pick(_ variants: [Value]) -> Value { random.pickOrNull(variants) }
         func decimal(_ text: String) -> Value { .decimal(ExactDecimal(text)!) }
         return [
             .integer(p),

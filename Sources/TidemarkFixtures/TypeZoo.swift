@@ -48,9 +48,7 @@ struct TypeZooGenerator: RowGenerator {
     mutating func row(at position: Int) -> [Value] {
         let p = Int64(position)
         // Each column draws a variant; about one value in ten is NULL.
-        func pick(_ variants: [Value]) -> Value {
-            random.chance(100) ? .null : random.pick(variants)
-        }
+        func pick(_ variants: [Value]) -> Value { random.pickOrNull(variants) }
         return [
             .integer(p),
             pick([.integer(3_000_000_000 + p), .integer(-3_000_000_000 - p), 0, .integer(.max - p), .integer(.min + p)]),
@@ -77,5 +75,12 @@ struct TypeZooGenerator: RowGenerator {
             pick([.bytes([0, 255]), .bytes([]), .bytes(Array("{\"x\"}".utf8))]),
             pick([.text("1 day 02:03:04"), .text("-3 mons"), .text("00:00:00")]),
         ]
+    }
+}
+
+extension SeededRandom {
+    /// NULL one time in ten, otherwise one of `variants`: a nullable column of a generated type table.
+    mutating func pickOrNull(_ variants: [Value]) -> Value {
+        chance(100) ? .null : pick(variants)
     }
 }
