@@ -16,7 +16,8 @@ struct ETLRun: ParsableCommand {
         abstract: "Load tables incrementally from a source database into a target database.",
         discussion: """
             URLs: sqlite:PATH, sqlite::memory:, postgresql://user@host:port/db (or postgres://), or a libpq \
-            key=value string; PG* environment variables fill in what a PostgreSQL URL leaves out.
+            key=value string; PG* environment variables fill in what a PostgreSQL URL leaves out. A source may \
+            also be MySQL/MariaDB: mysql://user@host:port/db (or mariadb://), ?socket=/path for a unix socket.
             Exit status: 0 every table loaded; 1 a load or verification failed, or a table has rejected rows and \
             does not set on_reject: warn; 64 bad usage, config or URL; 130/143 stopped by SIGINT/SIGTERM.
             """,
@@ -65,6 +66,9 @@ struct Load: ParsableCommand {
     func validate() throws {
         for (flag, url) in [("--source", source), ("--target", target)] {
             do { _ = try DatabaseURL(url) } catch { throw ValidationError("\(flag): \(error)") }
+        }
+        if case .mysql? = try? DatabaseURL(target) {
+            throw ValidationError("--target: MySQL/MariaDB is a source only; load into SQLite or PostgreSQL")
         }
         if config == nil, tables.isEmpty { throw ValidationError("name the tables with --tables, or give --config") }
         if config == nil, tables.contains(where: TableSelection.isPattern) {

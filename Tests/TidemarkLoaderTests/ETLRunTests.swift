@@ -168,6 +168,15 @@ import TidemarkTestSupport
         #expect(!result.stdout.contains("hunter2"))
     }
 
+    /// MySQL/MariaDB is read, never written: a MySQL target is bad usage before anything connects.
+    @Test func `a MySQL target exits 64 and names the engines it can load into`() throws {
+        let result = try etlRun(["--source", "sqlite::memory:", "--target", "mysql://etl:hunter2@localhost/od",
+                                 "--tables", "medication"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--target: MySQL/MariaDB is a source only"), "\(result.stderr)")
+        #expect(!result.stderr.contains("hunter2"))
+    }
+
     @Test func `an unreachable server fails with exit 1 and no password`() throws {
         let result = try etlRun(["--source", "host=/nonexistent-dir port=5999 user=etl password=hunter2",
                                  "--target", "sqlite::memory:", "--tables", "medication"])
