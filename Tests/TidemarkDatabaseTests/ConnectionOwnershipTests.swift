@@ -55,7 +55,9 @@ import TidemarkTestSupport
                 let before = try ConnectionOwnershipTests.openDescriptors()
                 for _ in 0..<1000 { try cycle() }
                 let after = try ConnectionOwnershipTests.openDescriptors()
-                #expect(after <= before, "open descriptors: \(before) before 1000 cycles, \(after) after")
+                // A leak shows once per cycle (1000 here); the runtime's own threads in the child may open one or two
+                // meanwhile, which made an exact comparison fail about one run in four.
+                #expect(after - before < 5, "open descriptors: \(before) before 1000 cycles, \(after) after")
             } catch {
                 Issue.record(error)
             }
