@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "TidemarkBenchmark",
             dependencies: [
-                "TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkConfig", "TidemarkPostgres",
+                "TidemarkLoader", "TidemarkDrivers", "TidemarkFixtures", "TidemarkConfig", "TidemarkPostgres", "TidemarkMySQL",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings),

@@ -3,6 +3,7 @@ import TidemarkConfig
 import TidemarkDatabase
 import TidemarkDrivers
 import TidemarkFixtures
+import TidemarkMySQL
 import TidemarkPostgres
 
 /// What one benchmark run covers.
@@ -16,6 +17,12 @@ public struct BenchmarkOptions: Sendable {
     public var seed: UInt64 = 1
     /// An existing server; without one a throwaway cluster is started and removed.
     public var postgresURL: DatabaseURL?
+    /// An existing MariaDB/MySQL server for the mysql→postgres path; without one a throwaway server is started.
+    public var mysqlURL: DatabaseURL?
+    /// The many-tables case's source (nil skips it): `bench` uses 400 small tables and 3 large ones of `rows / 10`.
+    public var manyTables: ManyTables? = ManyTables(smallTables: 400, smallRows: 250, largeTables: 3, largeRows: 100_000)
+    /// `--jobs` values the many-tables case runs with.
+    public var jobs = [1, 2, 4]
     /// The `bench` executable, which runs each case as a child (`bench measure`).
     public var executable: String
     /// Progress lines (stderr in the command).
@@ -34,7 +41,11 @@ public struct Benchmark {
 
     public static func run(_ options: BenchmarkOptions) throws -> BenchmarkReport {
         var cluster: ThrowawayPostgres?
-        defer { cluster?.stop() }
+        var mariaDB: ThrowawayMariaDB?
+        defer {
+            cluster?.stop()
+            mariaDB?.stop()
+        }
         let server: DatabaseURL
         if let url = options.postgresURL {
             server = url
@@ -42,7 +53,12 @@ public struct Benchmark {
             cluster = try ThrowawayPostgres()
             server = .postgres(parameters: cluster!.parameters)
         }
-        let workbench = try Workbench(server: server, options: options)
+        var mysqlServer = options.mysqlURL
+        if mysqlServer == nil, options.paths.contains(.mysqlToPostgres) {
+            mariaDB = try ThrowawayMariaDB()
+            mysqlServer = .mysql(parameters: mariaDB!.parameters)
+        }
+        let workbench = try Workbench(server: server, mysqlServer: mysqlServer, options: options)
         defer { workbench.remove() }
         var benchmark = Benchmark(options: options, bench: workbench)
         return try benchmark.measureAll()
@@ -63,6 +79,8 @@ public struct Benchmark {
         }
         for path in options.paths { try measureIncremental(path) }
         if options.scale > 1 { try measureMemory() }
+        try measureWidth()
+        if let manyTables = options.manyTables { try measureManyTables(manyTables) }
         var report = BenchmarkReport(
             date: ISO8601DateFormatter().string(from: started), machine: try bench.machine(), rows: options.rows,
             scaledRows: options.scale > 1 ? options.rows * options.scale : nil, seed: options.seed,
@@ -92,6 +110,15 @@ public struct Benchmark {
         record(Measurement(group: .baseline, name: Baseline.sqliteInserts, rows: insert.rowsWritten,
                            seconds: insert.seconds, peakRSSBytes: insertRSS,
                            note: "one prepared INSERT per row in one transaction"))
+        if options.paths.contains(.mysqlToPostgres) {
+            let readCase = BenchmarkCase(kind: .rawMySQLRead, source: bench.source(.mysqlToPostgres),
+                                         target: try bench.freshTarget(.mysqlToPostgres), rows: options.rows,
+                                         seed: options.seed, batchSize: options.batchSize)
+            let (read, readRSS) = try bench.runChild(readCase)
+            record(Measurement(group: .baseline, name: Baseline.mysqlRead, path: .mysqlToPostgres, rows: read.rowsWritten,
+                               seconds: read.seconds, peakRSSBytes: readRSS,
+                               note: "SELECT in key order streamed through libmariadb into values (MyISAM)"))
+        }
         if let pgloader = try bench.runPgloader(rows: options.rows) {
             record(Measurement(group: .baseline, name: Baseline.pgloader, path: .sqliteToPostgres, rows: options.rows,
                                seconds: pgloader.seconds, peakRSSBytes: pgloader.peakRSS,
@@ -110,11 +137,18 @@ public struct Benchmark {
         guard outcome.rowsWritten == rows else {
             throw BenchmarkError("\(strategy.rawValue) on \(path.rawValue) wrote \(outcome.rowsWritten) of \(rows) rows")
         }
-        let baseline = measurements.first { $0.group == .baseline && $0.name == path.baseline }
+        let baseline = baselineSeconds(path)
         record(Measurement(group: group, name: strategy.rawValue, path: path, strategy: strategy.rawValue,
                            policy: "none", rows: rows, seconds: outcome.seconds, peakRSSBytes: rss,
                            comparedTo: baseline.map { _ in path.baseline },
-                           ratio: baseline.map { outcome.seconds / $0.seconds }))
+                           ratio: baseline.map { outcome.seconds / $0 }))
+    }
+
+    /// The time of the path's baselines added up, when every one of them was measured.
+    private func baselineSeconds(_ path: BenchmarkPath) -> Double? {
+        let parts = path.baselines.map { name in measurements.first { $0.group == .baseline && $0.name == name } }
+        guard parts.allSatisfy({ $0 != nil }) else { return nil }
+        return parts.compactMap { $0?.seconds }.reduce(0, +)
     }
 
     /// No-op, 1 % delta and a 100 + 100 repair, on the state a full load left, with the path's fastest strategy,
@@ -192,6 +226,85 @@ public struct Benchmark {
         try bench.dropScaledSource()
     }
 
+    /// The bench table and the same rows 30 columns wide, loaded the same way into each target: what a row and
+    /// what a value cost as a table widens (a wide table into SQLite once cost 14× a narrow one per row).
+    private mutating func measureWidth() throws {
+        let rows = max(1_000, options.rows / 20)
+        let sources = [BenchmarkTable.Shape.narrow, .wide].map { shape in (shape, Result { try bench.installWidthSource(shape, rows: rows) }) }
+        for path in [BenchmarkPath.sqliteToSQLite, .sqliteToPostgres] where options.paths.contains(path) {
+            for (shape, source) in sources {
+                let source = try source.get()
+                let columns = BenchmarkTable.fixture(rows: 0, seed: options.seed, shape: shape).columnNames.count
+                let (outcome, rss) = try bench.runChild(BenchmarkCase(
+                    kind: .load, source: source, target: try bench.freshTarget(path), rows: rows, seed: options.seed,
+                    batchSize: options.batchSize, strategy: nil, policy: PolicyKind.none))
+                guard outcome.rowsWritten == rows else {
+                    throw BenchmarkError("the \(shape.rawValue) table on \(path.rawValue) wrote \(outcome.rowsWritten) of \(rows) rows")
+                }
+                let narrow = measurements.last { $0.group == .width && $0.path == path && $0.name.hasPrefix("narrow") }
+                let perValue = outcome.seconds / Double(rows * columns)
+                record(Measurement(
+                    group: .width, name: "\(shape.rawValue), \(columns) columns", path: path,
+                    strategy: outcome.strategy, policy: "none", rows: rows, seconds: outcome.seconds, peakRSSBytes: rss,
+                    comparedTo: narrow.map { _ in "narrow per value" },
+                    ratio: narrow.map { n in perValue / (n.seconds / Double(n.rows * Self.narrowColumns)) },
+                    note: String(format: "%.2f µs per row, %.3f µs per value", outcome.seconds / Double(rows) * 1e6, perValue * 1e6)))
+            }
+        }
+    }
+
+    static let narrowColumns = BenchmarkTable.fixture(rows: 0, seed: 1).columnNames.count
+
+    /// Hundreds of small tables and a few large ones in one run, as `etl-run --jobs N` loads them: a full load,
+    /// a no-op under `none` and one under `reconcile`, for each `--jobs`; and the floor of a per-table check, the
+    /// time to count each small table's rows on both sides.
+    private mutating func measureManyTables(_ tables: ManyTables) throws {
+        options.progress("generating \(tables.tableCount) tables (\(tables.totalRows) rows) for the many-tables case…")
+        let source = try bench.installManyTables(tables)
+        for path in [BenchmarkPath.sqliteToPostgres, .sqliteToSQLite] where options.paths.contains(path) {
+            for jobs in options.jobs {
+                let target = try bench.freshTarget(path)
+                func run(_ policy: PolicyKind) throws -> (CaseOutcome, Int) {
+                    try bench.runChild(BenchmarkCase(kind: .manyTables, source: source, target: target, rows: tables.totalRows,
+                                                     seed: options.seed, batchSize: options.batchSize, policy: policy,
+                                                     manyTables: tables, jobs: jobs))
+                }
+                let (full, fullRSS) = try run(.none)
+                guard full.rowsWritten == tables.totalRows else {
+                    throw BenchmarkError("the many-tables load on \(path.rawValue) wrote \(full.rowsWritten) of \(tables.totalRows) rows")
+                }
+                record(manyTablesMeasurement("full load", path: path, jobs: jobs, policy: .none, full, fullRSS, tables))
+                for policy in [PolicyKind.none, .reconcile] {
+                    let (noop, rss) = try run(policy)
+                    guard noop.rowsWritten == 0, noop.rowsRepaired == 0, noop.rowsDeleted == 0 else {
+                        throw BenchmarkError("the many-tables no-op (\(policy.rawValue)) on \(path.rawValue) wrote rows")
+                    }
+                    record(manyTablesMeasurement("no-op", path: path, jobs: jobs, policy: policy, noop, rss, tables))
+                }
+            }
+            let (count, rss) = try bench.runChild(BenchmarkCase(
+                kind: .countTables, source: source, target: bench.target(path), rows: 0, seed: options.seed,
+                batchSize: options.batchSize, manyTables: tables))
+            record(Measurement(group: .manyTables, name: "count each small table on both sides", path: path, rows: count.rowsWritten,
+                               seconds: count.seconds, peakRSSBytes: rss,
+                               note: String(format: "%.2f ms per table", (count.secondsPerSmallTable ?? 0) * 1e3),
+                               secondsPerTable: count.secondsPerSmallTable))
+        }
+    }
+
+    private func manyTablesMeasurement(_ name: String, path: BenchmarkPath, jobs: Int, policy: PolicyKind,
+                                       _ outcome: CaseOutcome, _ rss: Int, _ tables: ManyTables) -> Measurement {
+        let perTable = (outcome.secondsPerSmallTable ?? 0) * 1e3
+        let first = measurements.first { $0.group == .manyTables && $0.path == path && $0.name == "\(name), jobs 1"
+            && $0.policy == policy.rawValue }
+        return Measurement(
+            group: .manyTables, name: "\(name), jobs \(jobs)", path: path, policy: policy.rawValue,
+            rows: name == "full load" ? outcome.rowsWritten : tables.totalRows, seconds: outcome.seconds, peakRSSBytes: rss,
+            comparedTo: jobs == 1 ? nil : first.map { _ in "jobs 1" }, ratio: jobs == 1 ? nil : first.map { outcome.seconds / $0.seconds },
+            note: String(format: "%d tables; %.2f ms per small table", tables.tableCount, perTable),
+            secondsPerTable: outcome.secondsPerSmallTable)
+    }
+
     // MARK: Targets
 
     static func targets(_ report: BenchmarkReport) -> [TargetCheck] {
@@ -218,6 +331,7 @@ public struct Benchmark {
                 goal: "\(m.name) (\(m.policy ?? "")) \(m.path?.rawValue ?? "") ≤ \(Int(goal * 100)) % of a full load",
                 measured: String(format: "%.1f %%", r * 100), met: r <= goal))
         }
+        checks += manyTablesTargets(report) + widthTargets(report)
         let flat = ["streaming", "chunked", "copy"]
         for m in report.measurements where (m.group == .fullLoad || m.group == .memory) && flat.contains(m.name) {
             guard let rss = m.peakRSSBytes else { continue }
@@ -230,5 +344,33 @@ public struct Benchmark {
             }
         }
         return checks
+    }
+
+    /// Per-table overhead of a no-op run (mean loader time per small table, one job): ≤ 5 ms under `none`, and
+    /// under `reconcile` ≤ 2× the time to count the table's rows on both sides.
+    static func manyTablesTargets(_ report: BenchmarkReport) -> [TargetCheck] {
+        var checks: [TargetCheck] = []
+        for path in [BenchmarkPath.sqliteToPostgres, .sqliteToSQLite] {
+            let many = report.measurements.filter { $0.group == .manyTables && $0.path == path }
+            let noop = { (policy: String) in many.first { $0.name == "no-op, jobs 1" && $0.policy == policy } }
+            guard let none = noop("none"), let reconcile = noop("reconcile"),
+                  let count = many.first(where: { $0.name.hasPrefix("count") }) else { continue }
+            let ms = { (m: Measurement) in (m.secondsPerTable ?? .nan) * 1e3 }
+            checks.append(TargetCheck(goal: "no-op per-table overhead (none) \(path.rawValue) ≤ 5 ms",
+                                      measured: String(format: "%.2f ms", ms(none)), met: ms(none) <= 5))
+            let ratio = ms(reconcile) / ms(count)
+            checks.append(TargetCheck(
+                goal: "no-op per-table overhead (reconcile) \(path.rawValue) ≤ 2× counting the table on both sides",
+                measured: String(format: "%.2f ms = %.2f× %.2f ms", ms(reconcile), ratio, ms(count)), met: ratio <= 2))
+        }
+        return checks
+    }
+
+    /// A wide table into SQLite costs no more per value than a narrow one.
+    static func widthTargets(_ report: BenchmarkReport) -> [TargetCheck] {
+        report.measurements.filter { $0.group == .width && $0.ratio != nil }.map { m in
+            TargetCheck(goal: "\(m.name) \(m.path?.rawValue ?? "") per value ≤ the narrow table's",
+                        measured: String(format: "%.2f×", m.ratio!), met: m.ratio! <= 1)
+        }
     }
 }

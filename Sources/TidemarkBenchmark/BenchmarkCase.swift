@@ -18,6 +18,12 @@ public struct BenchmarkCase: Codable, Sendable {
         case rawCopy
         /// SQLite prepared inserts in one transaction of rows generated before the clock starts.
         case sqliteInserts
+        /// The bench table streamed out of MariaDB in key order into values: the driver's work, no loader logic.
+        case rawMySQLRead
+        /// `TableRun` over the many-tables source, `jobs` tables at a time, as `etl-run --jobs N` runs a config.
+        case manyTables
+        /// `SELECT count(*)` of each small table of the many-tables source on both sides: the floor of a check.
+        case countTables
     }
 
     public var kind: Kind
@@ -28,6 +34,10 @@ public struct BenchmarkCase: Codable, Sendable {
     public var batchSize: Int
     public var strategy: StrategyKind?
     public var policy: PolicyKind?
+    /// `manyTables` and `countTables`: the source's tables.
+    public var manyTables: ManyTables?
+    /// `manyTables`: tables loaded at once.
+    public var jobs: Int?
 
     static let environmentKey = "TIDEMARK_BENCH_CASE"
 
@@ -43,19 +53,21 @@ public struct Endpoint: Codable, Sendable {
     /// `sqlite` with a path, or libpq keywords and values.
     public var sqlitePath: String?
     public var postgres: [[String]]?
+    public var mysql: [[String]]?
     public var schema: String?
 
     init(_ url: DatabaseURL, schema: String?) {
         switch url {
         case .sqlite(let path): sqlitePath = path
         case .postgres(let parameters): postgres = parameters.map { [$0.keyword, $0.value] }
-        case .mysql: preconditionFailure("bench has no MySQL path yet")
+        case .mysql(let parameters): mysql = parameters.map { [$0.keyword, $0.value] }
         }
         self.schema = schema
     }
 
     var url: DatabaseURL {
         if let sqlitePath { return .sqlite(path: sqlitePath) }
+        if let mysql { return .mysql(parameters: mysql.map { ConnectionParameter($0[0], $0[1]) }) }
         return .postgres(parameters: (postgres ?? []).map { ConnectionParameter($0[0], $0[1]) })
     }
 
@@ -72,16 +84,28 @@ public struct CaseOutcome: Codable, Sendable {
     public var fallback: String?
     public var verified = false
     public var error: String?
+    /// `manyTables`: the mean time the loader spent on one small table; `countTables`: the mean time to count one
+    /// on both sides.
+    public var secondsPerSmallTable: Double?
 }
 
 /// The generated table every case moves.
-enum BenchmarkTable {
+public enum BenchmarkTable {
     static let name = "procedurelog"
 
-    static func fixture(rows: Int, seed: UInt64) -> FixtureTable { Fixtures.procedurelog(rows: rows, seed: seed) }
+    /// procedurelog's 12 columns, or the same rows widened to 30 columns (the width case).
+    public enum Shape: String, Codable, Sendable {
+        case narrow, wide
+    }
+
+    static func fixture(rows: Int, seed: UInt64, shape: Shape = .narrow) -> FixtureTable {
+        let table = shape == .wide ? Fixtures.wideProcedurelog(rows: rows, seed: seed)
+            : Fixtures.procedurelog(rows: rows, seed: seed)
+        return table.withName(TableName(name))
+    }
 
     /// The table's config, as a tables.yml would give it: edited in place, keyed by ProcNum.
-    static func config(rows: Int, batchSize: Int) -> TableConfig {
+    static func config(rows: Int, batchSize: Int, name: String = name) -> TableConfig {
         var config = TableConfig(name: name)
         config.primaryKey = ["ProcNum"]
         config.incrementalColumns = ["ProcNum", "DateTStamp"]
@@ -101,20 +125,30 @@ extension BenchmarkCase {
             case .load: return try load()
             case .rawCopy: return try rawCopy()
             case .sqliteInserts: return try sqliteInserts()
+            case .rawMySQLRead: return try rawMySQLRead()
+            case .manyTables: return try loadManyTables()
+            case .countTables: return try countTables()
             }
         } catch {
             return CaseOutcome(seconds: 0, rowsWritten: 0, error: "\(error)")
         }
     }
 
-    private func load() throws -> CaseOutcome {
-        guard let source else { throw BenchmarkError("a load case needs a source") }
+    /// The options `etl-run` would build from this case's flags.
+    private func loadOptions(source: Endpoint) -> LoadOptions {
         var options = LoadOptions()
         options.strategy = strategy.map(StrategyChoice.fixed)
         options.policy = policy
         options.batchSize = batchSize
         options.sourceSchema = source.schema ?? "public"
         options.targetSchema = target.schema ?? "raw"
+        return options
+    }
+
+    private static let quiet = Logger(label: "tidemark-bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    private func load() throws -> CaseOutcome {
+        guard let source else { throw BenchmarkError("a load case needs a source") }
         let sourceURL = source.url, targetURL = target.url
         let sourceConnection = try openConnection(sourceURL, mode: .readOnly)
         defer { sourceConnection.close() }
@@ -123,12 +157,65 @@ extension BenchmarkCase {
         let loader = TableLoader(
             source: sourceConnection, target: targetConnection,
             sourceFactory: { try openConnection(sourceURL, mode: .readOnly) }, targetFactory: { try openConnection(targetURL) },
-            options: options, logger: Logger(label: "tidemark-bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+            options: loadOptions(source: source), logger: Self.quiet)
         let result = loader.load(BenchmarkTable.config(rows: rows, batchSize: batchSize))
         return CaseOutcome(
             seconds: result.duration_s, rowsWritten: result.rows_loaded, rowsRepaired: result.rows_repaired,
             rowsDeleted: result.rows_deleted, strategy: result.strategy, fallback: result.fallback.rawValue,
             verified: result.verified, error: result.error)
+    }
+
+    private func rawMySQLRead() throws -> CaseOutcome {
+        guard let source else { throw BenchmarkError("a read case needs a source") }
+        let connection = try openConnection(source.url, mode: .readOnly)
+        defer { connection.close() }
+        let fixture = BenchmarkTable.fixture(rows: rows, seed: seed)
+        let table = connection.dialect.table(BenchmarkTable.name, schema: source.schema)
+        let clock = ContinuousClock.now
+        var read = 0
+        try connection.stream("SELECT \(quoteIdentifiers(fixture.columnNames)) FROM \(table.quoted) "
+                                + "ORDER BY \(quoteIdentifier("ProcNum"))", [], batchSize: batchSize) { read += $0.count }
+        return CaseOutcome(seconds: clock.elapsedSeconds, rowsWritten: read)
+    }
+
+    private func loadManyTables() throws -> CaseOutcome {
+        guard let source, let manyTables else { throw BenchmarkError("a many-tables case needs its source") }
+        let sourceURL = source.url, targetURL = target.url
+        let options = loadOptions(source: source)
+        let run = TableRun(source: { try openConnection(sourceURL, mode: .readOnly) },
+                           target: { try openConnection(targetURL) }, options: options,
+                           logger: Self.quiet, usage: MethodUsage(runID: options.runID), jobs: jobs ?? 1)
+        let clock = ContinuousClock.now
+        let results = run.run(manyTables.configs(batchSize: batchSize))
+        let seconds = clock.elapsedSeconds
+        if let failed = results.first(where: { $0.error != nil }) {
+            throw BenchmarkError("\(failed.table) failed: \(failed.error!)")
+        }
+        let small = results.filter { manyTables.isSmall($0.table) }
+        let smallSeconds: Double = small.map(\.duration_s).reduce(0, +)
+        var outcome = CaseOutcome(seconds: seconds, rowsWritten: results.map(\.rows_loaded).reduce(0, +))
+        outcome.rowsRepaired = results.map(\.rows_repaired).reduce(0, +)
+        outcome.rowsDeleted = results.map(\.rows_deleted).reduce(0, +)
+        outcome.verified = results.allSatisfy(\.verified)
+        outcome.secondsPerSmallTable = smallSeconds / Double(max(small.count, 1))
+        return outcome
+    }
+
+    private func countTables() throws -> CaseOutcome {
+        guard let source, let manyTables else { throw BenchmarkError("a count case needs its source") }
+        let from = try openConnection(source.url, mode: .readOnly), to = try openConnection(target.url)
+        defer { from.close(); to.close() }
+        let names = manyTables.smallNames
+        let clock = ContinuousClock.now
+        var counted = 0
+        for name in names {
+            for (db, schema) in [(from, source.schema), (to, target.schema)] {
+                let table = db.dialect.table(name, schema: schema)
+                counted += Int(try db.scalar("SELECT count(*) FROM \(table.quoted)")?.int64 ?? 0)
+            }
+        }
+        let seconds = clock.elapsedSeconds
+        return CaseOutcome(seconds: seconds, rowsWritten: counted, secondsPerSmallTable: seconds / Double(names.count))
     }
 
     private func rawCopy() throws -> CaseOutcome {

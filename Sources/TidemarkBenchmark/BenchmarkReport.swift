@@ -5,11 +5,20 @@ public enum BenchmarkPath: String, Codable, Sendable, CaseIterable {
     case sqliteToSQLite = "sqlite→sqlite"
     case sqliteToPostgres = "sqlite→postgres"
     case postgresToPostgres = "postgres→postgres"
+    /// The original pipeline's source: MariaDB (MyISAM tables, as Open Dental's) into PostgreSQL.
+    case mysqlToPostgres = "mysql→postgres"
 
-    var readsSQLite: Bool { self != .postgresToPostgres }
+    var readsSQLite: Bool { self == .sqliteToSQLite || self == .sqliteToPostgres }
+    var readsMySQL: Bool { self == .mysqlToPostgres }
     var writesSQLite: Bool { self == .sqliteToSQLite }
-    /// The baseline a load on this path is compared with: the fastest way to write the same rows to its target.
-    var baseline: String { writesSQLite ? Baseline.sqliteInserts : Baseline.rawCopy }
+    /// The baselines a load on this path is compared with, added up: the fastest way to write the same rows to
+    /// its target and, where reading is not already cheap next to it (MariaDB's wire protocol), to read them.
+    var baselines: [String] {
+        if writesSQLite { return [Baseline.sqliteInserts] }
+        return readsMySQL ? [Baseline.mysqlRead, Baseline.rawCopy] : [Baseline.rawCopy]
+    }
+    /// How the report names the sum of ``baselines``.
+    var baseline: String { baselines.joined(separator: " + ") }
 }
 
 /// Names of the baseline measurements.
@@ -17,11 +26,18 @@ enum Baseline {
     static let rawCopy = "raw COPY"
     static let sqliteInserts = "SQLite inserts"
     static let pgloader = "pgloader"
+    static let mysqlRead = "raw MariaDB read"
 }
 
 /// One measured case.
 public struct Measurement: Codable, Sendable, Equatable {
-    public enum Group: String, Codable, Sendable { case baseline, fullLoad = "full load", incremental, memory }
+    public enum Group: String, Codable, Sendable {
+        case baseline, fullLoad = "full load", incremental, memory
+        /// A run of many tables (`TableRun`, as `etl-run --jobs N` loads a config).
+        case manyTables = "many tables"
+        /// The same load of a narrow and a wide table, per row and per value.
+        case width
+    }
 
     public var group: Group
     /// `raw COPY`, a strategy name, `no-op`, `1% delta`, `repair 100+100`…
@@ -37,13 +53,15 @@ public struct Measurement: Codable, Sendable, Equatable {
     public var comparedTo: String?
     public var ratio: Double?
     public var note: String?
+    /// Many-tables cases: the mean time spent on one small table.
+    public var secondsPerTable: Double?
 
     public var rowsPerSecond: Double { seconds > 0 ? Double(rows) / seconds : 0 }
 
     /// snake_case, like the rest of the report.
     enum CodingKeys: String, CodingKey {
         case group, name, path, strategy, policy, rows, seconds, peakRSSBytes = "peak_rss_bytes"
-        case comparedTo = "compared_to", ratio, note
+        case comparedTo = "compared_to", ratio, note, secondsPerTable = "seconds_per_table"
     }
 }
 

@@ -12,6 +12,8 @@ import Glibc
 /// source data in each, fresh targets per case, and the changes the incremental cases make.
 final class Workbench {
     let server: DatabaseURL
+    /// The MariaDB server the mysql→postgres path reads (nil without that path).
+    let mysqlServer: DatabaseURL?
     let options: BenchmarkOptions
     let directory: String
     private let admin: any Connection
@@ -19,8 +21,9 @@ final class Workbench {
     static let sourceSchema = "tidemark_bench_source"
     static let targetSchema = "tidemark_bench_target"
 
-    init(server: DatabaseURL, options: BenchmarkOptions) throws {
+    init(server: DatabaseURL, mysqlServer: DatabaseURL?, options: BenchmarkOptions) throws {
         self.server = server
+        self.mysqlServer = mysqlServer
         self.options = options
         var template = Array((NSTemporaryDirectory() + "/tidemark-bench-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw BenchmarkError("cannot create a temp directory") }
@@ -32,6 +35,10 @@ final class Workbench {
         _ = try? admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.sourceSchema)) CASCADE")
         _ = try? admin.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(Self.targetSchema)) CASCADE")
         admin.close()
+        if let mysqlServer, let mysql = try? openConnection(mysqlServer) {
+            _ = try? mysql.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(Self.sourceSchema))")
+            mysql.close()
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -41,8 +48,13 @@ final class Workbench {
     private func sqliteSourcePath(_ path: BenchmarkPath) -> String { directory + "/source-\(path.writesSQLite ? "s" : "p").sqlite" }
 
     func source(_ path: BenchmarkPath) -> Endpoint {
-        path.readsSQLite ? Endpoint(.sqlite(path: sqliteSourcePath(path)), schema: nil)
-            : Endpoint(server, schema: Self.sourceSchema)
+        if path.readsSQLite { return Endpoint(.sqlite(path: sqliteSourcePath(path)), schema: nil) }
+        if path.readsMySQL, case .mysql(let parameters)? = mysqlServer {
+            // A MySQL "schema" is a database: the URL names it.
+            return Endpoint(.mysql(parameters: parameters.filter { $0.keyword != "database" }
+                                       + [ConnectionParameter("database", Self.sourceSchema)]), schema: nil)
+        }
+        return Endpoint(server, schema: Self.sourceSchema)
     }
 
     func installSources(rows: Int) throws {
@@ -60,6 +72,40 @@ final class Workbench {
             try Fixtures.install(fixture, into: admin, schema: Self.sourceSchema)
             try admin.execute("ANALYZE \(TableName(BenchmarkTable.name, schema: Self.sourceSchema).quoted)")
         }
+        if options.paths.contains(.mysqlToPostgres) { try installMySQL(fixture) }
+    }
+
+    /// The bench table in MariaDB, in MyISAM like Open Dental's tables (so verification locks it for reading).
+    private func installMySQL(_ fixture: FixtureTable) throws {
+        guard let mysqlServer else { throw BenchmarkError("the mysql→postgres path needs a MariaDB server") }
+        let admin = try openConnection(mysqlServer)
+        defer { admin.close() }
+        try admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(Self.sourceSchema))")
+        try admin.execute("CREATE DATABASE \(quoteIdentifier(Self.sourceSchema))")
+        let db = try openConnection(source(.mysqlToPostgres).url)
+        defer { db.close() }
+        try db.execute("SET SESSION default_storage_engine = MyISAM")
+        try Fixtures.install(fixture, into: db)
+        try db.execute("ANALYZE TABLE \(quoteIdentifier(BenchmarkTable.name))")
+    }
+
+    /// The many-tables case's source: one SQLite file holding every table.
+    func installManyTables(_ tables: ManyTables) throws -> Endpoint {
+        let file = directory + "/many-tables.sqlite"
+        for suffix in ["", "-wal", "-shm"] { unlink(file + suffix) }
+        let db = try openConnection(.sqlite(path: file))
+        defer { db.close() }
+        try db.execute("PRAGMA journal_mode=WAL")
+        for fixture in tables.fixtures(seed: options.seed) { try Fixtures.install(fixture, into: db) }
+        try db.execute("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE")
+        return Endpoint(.sqlite(path: file), schema: nil)
+    }
+
+    /// The width case's source: the bench table narrow or widened, in a SQLite file of its own.
+    func installWidthSource(_ shape: BenchmarkTable.Shape, rows: Int) throws -> Endpoint {
+        let file = directory + "/width-\(shape.rawValue).sqlite"
+        try installSQLite(BenchmarkTable.fixture(rows: rows, seed: options.seed, shape: shape), at: file)
+        return Endpoint(.sqlite(path: file), schema: nil)
     }
 
     private func installSQLite(_ fixture: FixtureTable, at path: String) throws {
@@ -85,7 +131,7 @@ final class Workbench {
     // MARK: Targets
 
     /// Where the path writes: one SQLite file, or the target schema.
-    private func target(_ path: BenchmarkPath) -> Endpoint {
+    func target(_ path: BenchmarkPath) -> Endpoint {
         path.writesSQLite ? Endpoint(.sqlite(path: directory + "/target.sqlite"), schema: nil)
             : Endpoint(server, schema: Self.targetSchema)
     }
@@ -233,7 +279,13 @@ final class Workbench {
         defer { scratch.close() }
         let sqlite = try scratch.scalar("SELECT sqlite_version()")?.string ?? "?"
         let postgres = try admin.scalar("SHOW server_version")?.string ?? "?"
+        var mariaDB = ""
+        if options.paths.contains(.mysqlToPostgres), let mysqlServer {
+            let mysql = try openConnection(mysqlServer)
+            defer { mysql.close() }
+            mariaDB = ", MariaDB " + (try mysql.scalar("SELECT VERSION()")?.string ?? "?")
+        }
         return "\(os), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-            + String(format: "%.0f GiB", memory) + ", SQLite \(sqlite), PostgreSQL \(postgres)"
+            + String(format: "%.0f GiB", memory) + ", SQLite \(sqlite), PostgreSQL \(postgres)" + mariaDB
     }
 }

@@ -28,6 +28,8 @@ public enum Bounds {
     public static let benchRows = 1000...100_000_000
     /// `bench --scale`.
     public static let benchScale = 1...100
+    /// `bench --many-tables` (0 skips the case).
+    public static let benchManyTables = 0...10_000
     /// `tables.yml` and scenario files larger than this are refused before they are read.
     public static let fileBytes = 16 << 20
 

@@ -25,6 +25,23 @@ public enum Fixtures {
         }
     }
 
+    /// `procedurelog` widened to 30 columns: its 12, then its 11 non-key columns again and the first 7 of them a
+    /// third time (`PatNum_2`, …, `PatNum_3`, …), holding the same row's values. A row costs about 2.5 times
+    /// procedurelog's value work and nothing else differs: the benchmark's width case.
+    public static func wideProcedurelog(rows: Int, seed: UInt64) -> FixtureTable {
+        let narrow = procedurelog(rows: rows, seed: seed)
+        let repeated = Array(1...11) + Array(1...7)
+        let columns = narrow.schema.columns
+        let extra = repeated.enumerated().map { i, source in
+            ColumnDefinition("\(columns[source].name)_\(i < 11 ? 2 : 3)", columns[source].type,
+                             nullable: columns[source].isNullable)
+        }
+        let schema = TableSchema(name: narrow.schema.name, columns: columns + extra, primaryKey: narrow.schema.primaryKey)
+        return FixtureTable(schema: schema, rowCount: rows, indexes: narrow.indexes) {
+            AnySequence(narrow.rows().lazy.map { row in row + repeated.map { row[$0] } })
+        }
+    }
+
     /// Open Dental's `securitylog` shape (append-only, `LogDateTime` never decreasing with the id):
     /// `SecurityLogNum` 1…`rows`, generated from `seed`.
     public static func securitylog(rows: Int, seed: UInt64) -> FixtureTable {

@@ -32,12 +32,15 @@ struct Bench: ParsableCommand {
         @Option(name: .customLong("strategy"), help: "Only this strategy (repeatable).")
         var strategyFilter: [StrategyKind] = []
         @Option(help: "Rows per batch for every strategy.") var batchSize = 10_000
+        @Option(help: "Small tables in the many-tables case, beside 3 large ones of rows/10 (0 skips the case).")
+        var manyTables = 400
         @OptionGroup var harness: HarnessOptions
 
         func validate() throws {
             try checkBounds("--rows", rows, Bounds.benchRows)
             try checkBounds("--scale", scale, Bounds.benchScale)
             try checkBounds("--batch-size", batchSize, Bounds.batchSize)
+            try checkBounds("--many-tables", manyTables, Bounds.benchManyTables)
         }
 
         func run() throws {
@@ -49,6 +52,9 @@ struct Bench: ParsableCommand {
             options.batchSize = batchSize
             options.seed = harness.seed
             options.postgresURL = try harness.postgresServer()
+            options.mysqlURL = try harness.mysqlServer()
+            options.manyTables = manyTables == 0 ? nil
+                : ManyTables(smallTables: manyTables, smallRows: 250, largeTables: 3, largeRows: max(1_000, rows / 10))
             options.progress = { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }
             let report: BenchmarkReport
             do {

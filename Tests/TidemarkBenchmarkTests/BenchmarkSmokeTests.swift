@@ -14,10 +14,13 @@ import TidemarkTestSupport
         options.scale = 2
         options.batchSize = 1_000
         options.postgresURL = try TestDatabases.postgresServer()
+        options.mysqlURL = try TestDatabases.mysqlServer()
+        options.manyTables = ManyTables(smallTables: 12, smallRows: 40, largeTables: 2, largeRows: 1_500)
+        options.jobs = [1, 3]
         let report = try Benchmark.run(options)
 
         let baselines = report.measurements.filter { $0.group == .baseline }.map(\.name)
-        #expect(baselines.contains("raw COPY") && baselines.contains("SQLite inserts"))
+        #expect(baselines.contains("raw COPY") && baselines.contains("SQLite inserts") && baselines.contains("raw MariaDB read"))
         #expect(baselines.contains("pgloader") || report.notes.contains { $0.contains("pgloader is not installed") })
 
         let loads = report.measurements.filter { $0.group == .fullLoad }
@@ -38,6 +41,27 @@ import TidemarkTestSupport
         #expect(incremental.filter { $0.name == "1% delta" }.allSatisfy { $0.rows == 100 })
         #expect(incremental.filter { $0.name == "no-op" }.allSatisfy { $0.rows == 0 })
 
+        // The mysql→postgres loads compare with reading from MariaDB and writing by COPY, added up.
+        #expect(loads.filter { $0.path == .mysqlToPostgres }.allSatisfy { $0.comparedTo == "raw MariaDB read + raw COPY" })
+
+        // Narrow and wide per target, the wide one compared per value.
+        let width = report.measurements.filter { $0.group == .width }
+        #expect(width.map(\.name) == ["narrow, 12 columns", "wide, 30 columns", "narrow, 12 columns", "wide, 30 columns"])
+        #expect(width.filter { $0.name.hasPrefix("wide") }.allSatisfy { $0.ratio != nil && $0.rows == 1_000 })
+
+        // Per path and --jobs: a full load of every row of the 14 tables, then two no-ops; and the counting floor.
+        let many = report.measurements.filter { $0.group == .manyTables }
+        for path in [BenchmarkPath.sqliteToPostgres, .sqliteToSQLite] {
+            let names = many.filter { $0.path == path }.map { "\($0.name) (\($0.policy ?? ""))" }
+            #expect(names == ["full load, jobs 1 (none)", "no-op, jobs 1 (none)", "no-op, jobs 1 (reconcile)",
+                              "full load, jobs 3 (none)", "no-op, jobs 3 (none)", "no-op, jobs 3 (reconcile)",
+                              "count each small table on both sides ()"])
+            #expect(many.filter { $0.path == path && $0.name.hasPrefix("full") }.allSatisfy { $0.rows == 12 * 40 + 2 * 1_500 })
+            #expect(many.filter { $0.path == path }.allSatisfy { ($0.secondsPerTable ?? 0) > 0 })
+        }
+        #expect(report.targets.contains { $0.goal.contains("per-table overhead (none)") && $0.met != nil })
+        #expect(report.targets.contains { $0.goal.contains("counting the table on both sides") && $0.met != nil })
+
         let memory = report.measurements.filter { $0.group == .memory }
         #expect(memory.map(\.name) == ["streaming", "chunked", "copy"])
         #expect(memory.allSatisfy { $0.rows == 20_000 && $0.ratio != nil })
@@ -55,6 +79,8 @@ import TidemarkTestSupport
         #expect(result.status == 64)
         #expect(result.stderr.contains("--rows"))
         let path = try ProcessRunner.run(bench, ["--path", "mysql→sqlite"])
+        let many = try ProcessRunner.run(bench, ["--many-tables", "-1"])
+        #expect(many.status == 64 && many.stderr.contains("--many-tables"))
         #expect(path.status == 64 && path.stderr.contains("--path") && path.stderr.contains("'sqlite→postgres'"))
         // The ASCII arrow parses, so the mistake reported is the row count.
         let ascii = try ProcessRunner.run(bench, ["--path", "sqlite->postgres", "--rows", "10"])
