@@ -22,6 +22,9 @@ public final class MethodUsage: @unchecked Sendable {
     public let runID: String
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
+    /// When each method was last measured; spelled into `last_seen` only when read (a formatter per measurement
+    /// cost more than a small table's whole no-op run).
+    private var lastSeen: [String: Date] = [:]
 
     public init(runID: String) { self.runID = runID }
 
@@ -34,14 +37,14 @@ public final class MethodUsage: @unchecked Sendable {
     public func record(_ method: String, seconds: Double) {
         Metrics.Timer(label: "tidemark_method_seconds", dimensions: [("method", method)])
             .recordNanoseconds(Int64(seconds * 1e9))
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = Date()
         lock.lock()
         defer { lock.unlock() }
         var entry = entries[method] ?? Entry(
-            call_count: 0, first_seen: runID, last_seen: now, run_ids: [runID], total_seconds: 0, max_seconds: 0,
+            call_count: 0, first_seen: runID, last_seen: "", run_ids: [runID], total_seconds: 0, max_seconds: 0,
             last_run_calls: 0, last_run_seconds: 0)
+        lastSeen[method] = now
         entry.call_count += 1
-        entry.last_seen = now
         entry.total_seconds += seconds
         entry.max_seconds = max(entry.max_seconds, seconds)
         entry.last_run_calls += 1
@@ -53,7 +56,10 @@ public final class MethodUsage: @unchecked Sendable {
     public var snapshot: [String: Entry] {
         lock.lock()
         defer { lock.unlock() }
-        return entries
+        let formatter = ISO8601DateFormatter()
+        var spelled = entries
+        for (method, date) in lastSeen { spelled[method]?.last_seen = formatter.string(from: date) }
+        return spelled
     }
 
     /// Merges this run into the file (creating it): counts and durations add up, `first_seen` is kept,

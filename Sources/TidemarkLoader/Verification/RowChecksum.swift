@@ -38,12 +38,21 @@ struct RangeChecksum: Sendable, Equatable {
     static func compute(_ db: any Connection, table: TableName, columns: [ColumnInfo], key: [String],
                         range: KeyRange, excluding: [RowKey] = [], hash: RowHashFunction) throws -> RangeChecksum {
         var builder = SQLBuilder(dialect: db.dialect, columns: columns)
-        var inner = "SELECT \(CanonicalRow.summand(columns, dialect: db.dialect, hash: hash)) AS h FROM \(table.quoted)"
-        if let condition = Predicate.all([range.predicate(column: key[0]), excludingKeys(excluding, key: key)]) {
-            inner += " WHERE " + builder.render(condition)
-        }
-        let sql = "SELECT count(*), \(sums) FROM (\(inner)) AS hashed"
-        guard let row = try db.query(sql, builder.parameters).first else { return RangeChecksum(count: 0, sum0: 0, sum1: 0) }
+        let condition = Predicate.all([range.predicate(column: key[0]), excludingKeys(excluding, key: key)])
+        let sql = query(db.dialect, table: table, columns: columns, hash: hash, where: condition.map { builder.render($0) })
+        return try run(db, sql, builder.parameters)
+    }
+
+    /// `SELECT count(*), <sums> FROM (SELECT <summand> AS h FROM table [WHERE …])`.
+    private static func query(_ dialect: any SQLDialect, table: TableName, columns: [ColumnInfo], hash: RowHashFunction,
+                              where condition: String?) -> String {
+        var inner = "SELECT \(CanonicalRow.summand(columns, dialect: dialect, hash: hash)) AS h FROM \(table.quoted)"
+        if let condition { inner += " WHERE " + condition }
+        return "SELECT count(*), \(sums) FROM (\(inner)) AS hashed"
+    }
+
+    private static func run(_ db: any Connection, _ sql: String, _ parameters: [Value]) throws -> RangeChecksum {
+        guard let row = try db.query(sql, parameters).first else { return RangeChecksum(count: 0, sum0: 0, sum1: 0) }
         return RangeChecksum(count: number(row[0]), sum0: number(row[1]), sum1: number(row[2]))
     }
 
@@ -58,11 +67,26 @@ struct RangeChecksum: Sendable, Equatable {
                         width: UInt64, count: Int64, excluding: [RowKey] = [],
                         hash: RowHashFunction) throws -> [Int64: RangeChecksum] {
         if !db.dialect.groupsRangesInOneScan {
+            // One statement text for every closed range (its bounds are the first two parameters), rendered once:
+            // building the SQL per range cost more than a small range's scan.
+            var builder = SQLBuilder(dialect: db.dialect, columns: columns)
+            let bounded = builder.render(.and([.greaterOrEqual(column: key[0], than: .integer(0)),
+                                               .less(column: key[0], than: .integer(0))]))
+            precondition(builder.parameters.count == 2, "an integer key range binds exactly its two bounds")
+            let condition = excludingKeys(excluding, key: key).map { bounded + " AND " + builder.render($0) } ?? bounded
+            let sql = query(db.dialect, table: table, columns: columns, hash: hash, where: condition)
+            var parameters = builder.parameters
             var result: [Int64: RangeChecksum] = [:]
             for b in 0..<count {
                 let range = bucketRange(b, lower: lower, width: width)
-                let checksum = try compute(db, table: table, columns: columns, key: key, range: range, excluding: excluding,
+                let checksum: RangeChecksum
+                if let start = range.lower, let end = range.upper {
+                    (parameters[0], parameters[1]) = (.integer(start), .integer(end))
+                    checksum = try run(db, sql, parameters)
+                } else {
+                    checksum = try compute(db, table: table, columns: columns, key: key, range: range, excluding: excluding,
                                            hash: hash)
+                }
                 if checksum.count > 0 { result[b] = checksum }
             }
             return result

@@ -121,7 +121,9 @@ struct Verifier {
             let s = try checksum(source, .all)
             return s == (try checksum(target, .all)) ? nil : Differences(leaves: [.all], sourceCount: s.count)
         }
-        let width = KeyArithmetic.width(low: low, high: high, parts: Int(Self.buckets))
+        // At least a leaf wide: a small table is then one or a few ranges, not one per key (on SQLite a range is
+        // a statement), and a differing bucket of densely numbered keys is already a leaf.
+        let width = max(KeyArithmetic.width(low: low, high: high, parts: Int(Self.buckets)), UInt64(max(1, settings.leafSize)))
         let count = Int64(KeyArithmetic.distance(low, high) / width) + 1
         // Both sides at once when they are different sessions: each engine scans its own table.
         let (left, right) = try inParallel(source.sessionID != target.sessionID, { [source, plan, key, excluded, hash] in
