@@ -21,7 +21,19 @@ import TidemarkTestSupport
             #expect(scenario.steps.map(\.step) == [.cleanLoad] + drawn.steps, "case \(index)")
             #expect(scenario.fixtures == [FixtureSpec(name: drawn.shape.fixture, rows: drawn.rows)])
             #expect(scenario.tableOverrides[drawn.shape.fixture]?.batchSize == drawn.batchSize)
+            #expect((scenario.tableOverrides[drawn.shape.fixture]?.verify == .off) == drawn.verifyOff, "case \(index)")
         }
+    }
+
+    @Test func `verify off is drawn only where the cursor sees every step, and a keyless table hides nothing`() {
+        let cases = Self.draws(300)
+        #expect(cases.contains { $0.verifyOff } && cases.contains { !$0.verifyOff && !$0.unseenByWeakPolicies })
+        for drawn in cases where drawn.verifyOff {
+            #expect(!drawn.unseenByWeakPolicies && !drawn.shape.keyless)
+        }
+        let keyless = cases.filter(\.shape.keyless)
+        #expect(!keyless.isEmpty && keyless.allSatisfy { !$0.unseenByWeakPolicies })
+        #expect(keyless.allSatisfy { $0.expectation(.none) == Expectation(recovered: true, fallbackRuns: 0) })
     }
 
     @Test func `weak policies are drawn only where the rule says what they must achieve`() {
@@ -35,7 +47,7 @@ import TidemarkTestSupport
         #expect(Set(cases.map(\.shape.fixture)).count == ExploreCase.shapes.count)
         #expect(cases.contains { $0.unseenByWeakPolicies } && cases.contains { !$0.unseenByWeakPolicies })
         // A source delete then a run: one fallback under reconcile; a later insert and run: none more.
-        var drawn = cases[0]
+        var drawn = cases.first { !$0.shape.keyless }!
         drawn.steps = [.sourceDelete(table: drawn.shape.fixture, rows: .every(2)), .runs(1),
                        .sourceInsert(table: drawn.shape.fixture, rows: [], generate: 3, set: [:]), .runs(1)]
         #expect(drawn.expectation(.reconcile) == Expectation(recovered: true, fallbackRuns: 1))

@@ -15,19 +15,24 @@ struct ExploreCase: Sendable {
         let text: String
         let textLength: Int
         let sizes: [Int]?
+        /// No primary key: loaded and verified as a multiset of rows under every policy, so nothing is unseen.
+        var keyless = false
 
         /// The lowest and the highest key of the fixture at `rows`.
         func keyBounds(rows: Int?) -> (low: Int64, high: Int64) {
             switch fixture {
             case "medication": return (1, 1545)
             case "extremekeys": return (ExtremeKeys.key(1), ExtremeKeys.key(rows.map { $0 >= 2 ? 2 : 1 } ?? 1))
+            // Six lines to a claim; steps select whole claims.
+            case "claimline": return (1, Int64(((rows ?? 600) + 5) / 6))
+            case "auditlink": return (1, 120)
             default: return (1, Int64(rows ?? 1))
             }
         }
     }
 
-    // Key shapes beyond one integer column (text, composite, keyless) slot in here as shapes over fixtures that
-    // have them; the steps only use `key`, `timestamp`, `text` and `keyBounds`.
+    // Steps only use `key` (the leading key column, or the column a keyless table's steps select by),
+    // `timestamp`, `text` and `keyBounds`.
     static let shapes: [Shape] = [
         Shape(fixture: "medication", key: "MedicationNum", timestamp: "DateTStamp", text: "MedName", textLength: 255,
               sizes: nil),
@@ -39,6 +44,18 @@ struct ExploreCase: Sendable {
         // Keys at both ends of ±2⁶³.
         Shape(fixture: "extremekeys", key: "id", timestamp: nil, text: "note", textLength: 1000,
               sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
+        // A three-column key (bigint, varchar, integer), six tuples to each leading value, zero dates among the
+        // stamps: whole claims around a batch and a leaf.
+        Shape(fixture: "claimline", key: "ClaimNum", timestamp: "DateTStamp", text: "Note", textLength: 1000,
+              sizes: [6, 12, 246, 252, 258, 600]),
+        // `sync_profile: append_only`: its cursor is the key alone (the stamp is not a cursor), so every edit is
+        // what only a verification sees.
+        Shape(fixture: "securitylog", key: "SecurityLogNum", timestamp: nil, text: "CompName",
+              textLength: 255, sizes: [1, 2, 249, 250, 251, 256, 257, 513]),
+        // No key: groups of identical copies, rows with every column NULL. Its steps stay small (a few groups, a
+        // few new copies): past half the table a keyless sync rewrites it whole, which counts as a fallback.
+        Shape(fixture: "auditlink", key: "GroupNum", timestamp: nil, text: "Action", textLength: 50, sizes: nil,
+              keyless: true),
     ]
 
     var shape: Shape
@@ -49,11 +66,15 @@ struct ExploreCase: Sendable {
     var steps: [Step]
     var strategy: StrategyKind
     var policy: PolicyKind
+    /// `verify: off` for the table: the watermark alone must then carry every change the steps make (drawn only
+    /// when the cursor sees them all, where no policy needs a verification to recover).
+    var verifyOff = false
 
     /// Steps a policy other than `reconcile` is documented not to see (design §8): edits without a timestamp bump,
-    /// edits a cursor of the key alone cannot see, deletes, and damage to the target.
+    /// edits a cursor of the key alone cannot see, deletes, and damage to the target. A keyless table is compared
+    /// whole by every policy: nothing is unseen there.
     var unseenByWeakPolicies: Bool {
-        steps.contains { step in
+        !shape.keyless && steps.contains { step in
             switch step {
             case .sourceUpdate(_, _, let set):
                 return shape.timestamp.map { set[$0] == nil } ?? true || cursorMode != .orLogic
@@ -76,7 +97,7 @@ struct ExploreCase: Sendable {
                 if pending { fallbacks += 1 }
                 pending = false
             } else if ExploreCase(shape: shape, rows: rows, cursorMode: cursorMode, batchSize: batchSize,
-                                  steps: [step], strategy: strategy, policy: policy).unseenByWeakPolicies {
+                                  steps: [step], strategy: strategy, policy: policy, verifyOff: verifyOff).unseenByWeakPolicies {
                 pending = true
             }
         }
@@ -101,6 +122,7 @@ struct ExploreCase: Sendable {
         // damage: keep one or the other.
         if draft.unseenByWeakPolicies { draft.steps.removeAll { if case .fault = $0 { return true } else { return false } } }
         draft.policy = draft.unseenByWeakPolicies ? .reconcile : random.pick(PolicyKind.allCases)
+        draft.verifyOff = !draft.unseenByWeakPolicies && !shape.keyless && random.chance(333)
         return draft
     }
 
@@ -117,17 +139,18 @@ struct ExploreCase: Sendable {
         }
         func rows() -> RowSelector {
             let (low, high) = shape.keyBounds(rows: self.rows)
+            if shape.keyless { return random.pick([.every(97), .keys([low, high]), .keys([high])]) }
             return random.pick([.every(Int64(random.pick([1, 2, 3, 97]))), .keys([low, high]),
                                 .keyRange(low, max(low, low / 2 + high / 2)), .keys([high])])
         }
         switch random.below(8) {
         case 0, 1:
-            let count = max(1, random.pick([1, batchSize - 1, batchSize, batchSize + 1]))
-            return [.sourceInsert(table: table, rows: [], generate: count, set: later())]
+            let counts = shape.keyless ? [1, 2, 3] : [1, batchSize - 1, batchSize, batchSize + 1]
+            return [.sourceInsert(table: table, rows: [], generate: max(1, random.pick(counts)), set: later())]
         case 2: return [.sourceUpdate(table: table, rows: rows(), set: [shape.text: text()].merging(later()) { a, _ in a })]
         case 3: return [.sourceUpdate(table: table, rows: rows(), set: [shape.text: text()])]
         // Never every source row: a later insert copies the highest row.
-        case 4: return [.sourceDelete(table: table, rows: .every(Int64(random.pick([2, 3, 97]))))]
+        case 4: return [.sourceDelete(table: table, rows: .every(Int64(random.pick(shape.keyless ? [97] : [2, 3, 97]))))]
         case 5: return [.targetDelete(table: table, rows: rows())]
         case 6: return [.targetUpdate(table: table, rows: rows(), set: [shape.text: text()])]
         default: return [.fault(failInsideCommit: random.within(1...3)), .runs(1)]

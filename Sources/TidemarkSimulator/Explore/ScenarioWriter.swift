@@ -13,6 +13,7 @@ enum ScenarioWriter {
         lines.append("  - " + (draw.rows.map { "\(table): \($0)" } ?? table))
         var fields = ["batch_size: \(draw.batchSize)"]
         if let mode = draw.cursorMode { fields.append("incremental_strategy: \(mode.rawValue)") }
+        if draw.verifyOff { fields.append("verify: off") }
         lines.append("tables:")
         lines.append("  \(table): {\(fields.joined(separator: ", "))}")
         lines.append("steps:")
