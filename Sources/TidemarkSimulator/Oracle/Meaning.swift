@@ -18,11 +18,13 @@ extension Oracle {
         case uuid
         case text
 
-        /// The meanings of `columns` of a source table.
-        static func of(_ db: any Connection, _ table: TableName, columns: [String]) throws -> [Meaning] {
+        /// The meanings of `columns` of a source table; a column in `loadedAs` (its `column_types:` entry, a
+        /// logical type name) means what that name says, read by the same keywords.
+        static func of(_ db: any Connection, _ table: TableName, columns: [String],
+                       loadedAs: [String: String] = [:]) throws -> [Meaning] {
             let declared = Dictionary(try db.columns(of: table).map { ($0.name, $0.declaredType) },
                                       uniquingKeysWith: { a, _ in a })
-            return columns.map { Meaning(declared: declared[$0] ?? "") }
+            return columns.map { Meaning(declared: loadedAs[$0] ?? declared[$0] ?? "") }
         }
 
         /// The oracle's own reading of a declaration, by keyword.
