@@ -26,7 +26,8 @@ public struct ColumnTypeOverride: Sendable, Equatable {
 }
 
 extension TablesParser {
-    /// `column_types:`, a mapping from column name to a logical type name (``ColumnType/logicalNames``).
+    /// `column_types:`, a mapping from column name to a logical type name (``ColumnType/logicalNames``). A column
+    /// written twice is refused by the YAML reader already.
     func columnTypes(_ node: Node, table: String) throws(ConfigError) -> [ColumnTypeOverride] {
         func failure(_ at: Node, _ message: String) -> ConfigError {
             ConfigError(file: file, line: line(of: at), table: table, field: "column_types", message: message)
@@ -39,9 +40,6 @@ extension TablesParser {
         for (key, value) in mapping {
             guard let column = key.scalar?.string, !isNull(key), !isBlank(column) else {
                 throw failure(key, "expected a column name as the key, found \(found(key))")
-            }
-            if let first = overrides.first(where: { $0.column == column }) {
-                throw failure(key, "column '\(column)' appears twice (first at line \(first.line ?? 0))")
             }
             guard let name = value.scalar?.string, !isNull(value),
                   let type = ColumnType(logicalName: name) else {
