@@ -53,6 +53,8 @@ extension Oracle {
             // MySQL's TINYINT(1) flags, and an unsigned BIGINT loaded as numeric(20,0).
             case (.integer, .boolean(let b)): return .integer(b ? 1 : 0)
             case (.integer, .decimal(let d)): return Int64(d.description).map(Value.integer) ?? value
+            // Whole-number text loaded as an integer (`column_types:`), blanks around it allowed.
+            case (.integer, .text(let t)): return Int64(t.filter { $0 != " " }).map(Value.integer) ?? value
             case (.decimal(let scale), _): return Self.decimal(value, scale: scale).map(Value.text) ?? value
             case (.double, .integer(let i)): return .double(Double(i))
             case (.double, .double(let d)): return .double(d == 0 ? 0 : d)  // SQLite keeps no sign of zero
