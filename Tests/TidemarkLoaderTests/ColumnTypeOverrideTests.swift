@@ -158,6 +158,48 @@ import TidemarkTestSupport
         }
     }
 
+    /// A table without a key goes the multiset route, whose bucket checksums spell the override the same way.
+    @Test(arguments: LoadPath.all)
+    func `a table without a key loads its flag as smallint and verifies`(path: LoadPath) throws {
+        try LoadBench.with(path) { bench in
+            let source = bench.table("t", on: bench.source).quoted
+            let (declared, yes, no) = Self.flag(path.source)
+            try bench.source.execute("CREATE TABLE \(source) (note TEXT, \"IsHidden\" \(declared))")
+            try bench.source.execute("INSERT INTO \(source) VALUES ('a', \(no)), ('a', \(no)), ('b', \(yes))")
+            var config = Self.config(["IsHidden": .smallint])
+            config.primaryKey = []
+            let first = bench.load(config, strategy: .standard, policy: .reconcile)
+            #expect(first.error == nil, "\(first.error ?? "")")
+            #expect(first.rows_loaded == 3)
+            #expect(first.verified)
+            let second = bench.load(config, strategy: .standard, policy: .reconcile)
+            #expect(second.rows_loaded == 0)
+            #expect(second.verified)
+            #expect(try bench.target.columns(of: bench.table("t", on: bench.target)).first { $0.name == "IsHidden" }?.type == .smallint)
+        }
+    }
+
+    // MARK: - The plan
+
+    @Test func `the plan carries the override into the columns, the target DDL and the dry run's lines`() throws {
+        try LoadBench.with(LoadPath(source: .sqlite, target: .postgres)) { bench in
+            try bench.source.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, IsHidden BOOLEAN, At DURATION)")
+            var options = LoadOptions()
+            options.targetSchema = bench.targetSchema ?? "raw"
+            let loader = TableLoader(source: bench.source, target: bench.target, options: options)
+            let plan = try loader.plan(Self.config(["IsHidden": .smallint, "At": .time]))
+            #expect(plan.columns.map(\.type) == [.bigint, .smallint, .time])
+            #expect(plan.columns.map(\.declaredType) == ["INTEGER", "BOOLEAN", "DURATION"])
+            guard case .createTable(let schema)? = plan.schemaChanges.first else {
+                Issue.record("no table to create: \(plan.schemaChanges)")
+                return
+            }
+            #expect(schema.columns.map(\.type) == [.bigint, .smallint, .time])
+            #expect(plan.columnTypeOverrides == ["At: DURATION (duration) loaded as time (column_types)",
+                                                 "IsHidden: BOOLEAN (boolean) loaded as smallint (column_types)"])
+        }
+    }
+
     // MARK: - Refusals at plan time
 
     @Test func `an override of a column the source does not have fails the table naming file, line and field`() throws {
