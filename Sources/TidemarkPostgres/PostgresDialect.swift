@@ -105,7 +105,8 @@ public struct PostgresDialect: SQLDialect {
         case (let from, .boolean) where from.isInteger: return "(\(c) <> 0)"
         case (.boolean, let to) where to.isInteger: return "\(c)::int"
         case (.numeric, let to) where to.isInteger: return "trim_scale(\(c))"
-        case (.text, let to) where to.isInteger, (.varchar, let to) where to.isInteger, (.character, let to) where to.isInteger:
+        case (.text, let to) where to.isInteger, (.varchar, let to) where to.isInteger,
+             (.character, let to) where to.isInteger:
             return "CASE WHEN \(c) ~ '^ *[-+]?[0-9]+ *$' THEN btrim(\(c))::numeric::text ELSE \(c)::text END"
         case (_, .numeric(0, _)): return "\(c)::numeric"
         case (_, .numeric(_, let scale)): return "round(\(c)::numeric, \(scale))"

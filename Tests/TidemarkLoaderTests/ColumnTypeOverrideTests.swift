@@ -31,6 +31,15 @@ import TidemarkTestSupport
         return config
     }
 
+    /// Creates the source table `t` with `columns` holding `rows` (a VALUES list) and returns its quoted name.
+    @discardableResult
+    static func sourceTable(_ bench: LoadBench, _ columns: String, rows: String) throws -> String {
+        let source = bench.table("t", on: bench.source).quoted
+        try bench.source.execute("CREATE TABLE \(source) (\(columns))")
+        try bench.source.execute("INSERT INTO \(source) VALUES \(rows)")
+        return source
+    }
+
     /// The engine's declaration of a flag column and its spelling of true and false.
     static func flag(_ engine: Engine) -> (declared: String, yes: String, no: String) {
         switch engine {
@@ -43,10 +52,9 @@ import TidemarkTestSupport
     @Test(arguments: LoadPath.all)
     func `a flag loads as smallint, verifies with no false alarm, and an edited flag is repaired`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
             let (declared, yes, no) = Self.flag(path.source)
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"IsHidden\" \(declared), note TEXT)")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, \(no), 'a'), (2, \(yes), 'b, c'), (3, NULL, NULL)")
+            let source = try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, \"IsHidden\" \(declared), note TEXT",
+                rows: "(1, \(no), 'a'), (2, \(yes), 'b, c'), (3, NULL, NULL)")
             let config = Self.config(["IsHidden": .smallint])
             Self.loadQuietly(bench, config)
             let target = bench.table("t", on: bench.target)
@@ -69,17 +77,15 @@ import TidemarkTestSupport
     @Test(arguments: LoadPath.all.filter { $0.source == .mysql })
     func `a TINYINT(1) holding 5 loads as smallint and is a rejection as boolean`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"Confirmed\" tinyint(1))")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, 0), (2, 5), (3, 1)")
+            try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, \"Confirmed\" tinyint(1)",
+                rows: "(1, 0), (2, 5), (3, 1)")
             Self.loadQuietly(bench, Self.config(["Confirmed": .smallint]))
             #expect(try bench.rows("t", on: bench.target, key: "id", columns: ["Confirmed"]).map { $0[0] }
                 == [.integer(0), .integer(5), .integer(1)])
         }
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"Confirmed\" tinyint(1))")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, 0), (2, 5), (3, 1)")
+            try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, \"Confirmed\" tinyint(1)",
+                rows: "(1, 0), (2, 5), (3, 1)")
             Self.loadQuietly(bench, Self.config([:], onReject: .warn), rejected: 1)
         }
     }
@@ -89,10 +95,9 @@ import TidemarkTestSupport
     @Test(arguments: LoadPath.all)
     func `a time loads in the overridden meaning; a value that does not fit is a rejected row`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
             let declared = path.source == .mysql ? "time(6)" : "TIME"
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"ClockIn\" \(declared))")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, '08:30:00'), (2, '23:59:59.5'), (3, NULL)")
+            let source = try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, \"ClockIn\" \(declared)",
+                rows: "(1, '08:30:00'), (2, '23:59:59.5'), (3, NULL)")
             let override: ColumnType = path.source == .mysql ? .time : .text
             let config = Self.config(["ClockIn": override], onReject: .warn)
             if path.source == .mysql {
@@ -123,9 +128,8 @@ import TidemarkTestSupport
     @Test(arguments: LoadPath.all)
     func `text loads as bigint; text that is no whole number is a rejected row`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"RxCui\" VARCHAR(20))")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, ' 7'), (2, '+12'), (3, 'N/A'), (4, '-0')")
+            let source = try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, \"RxCui\" VARCHAR(20)",
+                rows: "(1, ' 7'), (2, '+12'), (3, 'N/A'), (4, '-0')")
             let config = Self.config(["RxCui": .bigint])
             let first = bench.load(config, strategy: .standard, policy: .reconcile)
             #expect(first.rows_rejected == 1)
@@ -146,9 +150,8 @@ import TidemarkTestSupport
     @Test(arguments: LoadPath.all)
     func `a decimal loads as integer and at another scale`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, whole DECIMAL(10,2), fee DECIMAL(10,2))")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, 12.00, 12.50), (2, -3.00, 0.10), (3, 4.50, NULL)")
+            let source = try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, whole DECIMAL(10,2), fee DECIMAL(10,2)",
+                rows: "(1, 12.00, 12.50), (2, -3.00, 0.10), (3, 4.50, NULL)")
             let config = Self.config(["whole": .integer, "fee": .numeric(precision: 12, scale: 4)], onReject: .warn)
             Self.loadQuietly(bench, config, rejected: 1)
             #expect(try bench.rows("t", on: bench.target, key: "id", columns: ["whole"]).map { $0[0] } == [.integer(12), .integer(-3)])
@@ -162,10 +165,9 @@ import TidemarkTestSupport
     @Test(arguments: LoadPath.all)
     func `a table without a key loads its flag as smallint and verifies`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
             let (declared, yes, no) = Self.flag(path.source)
-            try bench.source.execute("CREATE TABLE \(source) (note TEXT, \"IsHidden\" \(declared))")
-            try bench.source.execute("INSERT INTO \(source) VALUES ('a', \(no)), ('a', \(no)), ('b', \(yes))")
+            try Self.sourceTable(bench, "note TEXT, \"IsHidden\" \(declared)",
+                rows: "('a', \(no)), ('a', \(no)), ('b', \(yes))")
             var config = Self.config(["IsHidden": .smallint])
             config.primaryKey = []
             let first = bench.load(config, strategy: .standard, policy: .reconcile)
@@ -219,9 +221,8 @@ import TidemarkTestSupport
     @Test(arguments: [LoadPath(source: .mysql, target: .postgres), LoadPath(source: .sqlite, target: .postgres)])
     func `names match as the source compares them`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"IsHidden\" \(Self.flag(path.source).declared))")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, 1)")
+            try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, \"IsHidden\" \(Self.flag(path.source).declared)",
+                rows: "(1, 1)")
             Self.loadQuietly(bench, Self.config(["ishidden": .smallint]))
             #expect(try bench.target.columns(of: bench.table("t", on: bench.target)).first { $0.name == "IsHidden" }?.type == .smallint)
             let twice = bench.load(Self.config(["ishidden": .smallint, "ISHIDDEN": .integer]), strategy: .standard)
@@ -231,9 +232,8 @@ import TidemarkTestSupport
 
     @Test func `a change the loader cannot make is refused at plan time, and so is retyping a key`() throws {
         try LoadBench.with(LoadPath(source: .sqlite, target: .sqlite)) { bench in
-            let source = bench.table("t", on: bench.source).quoted
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, raw BLOB, born DATE)")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, x'00ff', '2024-02-29')")
+            try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, raw BLOB, born DATE",
+                rows: "(1, x'00ff', '2024-02-29')")
             let bytes = bench.load(Self.config(["raw": .integer]), strategy: .standard)
             #expect(bytes.error?.contains("field 'column_types': a bytes column cannot be loaded as integer") == true,
                     "\(bytes.error ?? "")")
@@ -252,9 +252,7 @@ import TidemarkTestSupport
     @Test(arguments: LoadPath.all.filter { $0.source == .mysql })
     func `an existing smallint target column: the refusal names column_types, which loads into it`(path: LoadPath) throws {
         try LoadBench.with(path) { bench in
-            let source = bench.table("t", on: bench.source).quoted
-            try bench.source.execute("CREATE TABLE \(source) (id BIGINT PRIMARY KEY, \"IsHidden\" tinyint(1))")
-            try bench.source.execute("INSERT INTO \(source) VALUES (1, 0), (2, 1)")
+            try Self.sourceTable(bench, "id BIGINT PRIMARY KEY, \"IsHidden\" tinyint(1)", rows: "(1, 0), (2, 1)")
             let target = bench.table("t", on: bench.target)
             try bench.target.createSchemaIfMissing(target.schema)
             try bench.target.execute("CREATE TABLE \(target.quoted) (id BIGINT PRIMARY KEY, \"IsHidden\" SMALLINT)")

@@ -176,8 +176,8 @@ struct Planner {
             let wanted = dialect.identifierKey(override.column)
             guard let index = result.firstIndex(where: { dialect.identifierKey($0.name) == wanted }) else {
                 let near = result.first { foldingASCIICase($0.name) == foldingASCIICase(override.column) }
-                throw failure("column \(override.column) is not in the source table \(config.name)"
-                    + (near.map { " (it has \($0.name); \(source.engine.displayName) compares column names exactly)" } ?? ""))
+                let hint = near.map { " (it has \($0.name); \(source.engine.displayName) compares column names exactly)" }
+                throw failure("column \(override.column) is not in the source table \(config.name)" + (hint ?? ""))
             }
             let column = result[index]
             if let other = claimed[column.name] {
@@ -187,7 +187,8 @@ struct Planner {
             if let refusal = column.type.overrideRefusal(as: override.type) { throw failure(refusal) }
             result[index] = ColumnInfo(name: column.name, declaredType: column.declaredType, type: override.type,
                                        isNullable: column.isNullable)
-            notes.append("\(column.name): \(column.declaredType) (\(column.type)) loaded as \(override.type) (column_types)")
+            notes.append("\(column.name): \(column.declaredType) (\(column.type)) loaded as \(override.type) "
+                + "(column_types)")
         }
         return (result, notes)
     }
@@ -197,10 +198,12 @@ struct Planner {
     func checkKeyOverrides(_ config: TableConfig, key: [String], columns: [ColumnInfo]) throws {
         let dialect = source.dialect
         for override in config.columnTypes where !override.type.isInteger {
-            guard let column = columns.first(where: { dialect.identifierKey($0.name) == dialect.identifierKey(override.column) }),
-                  key.contains(column.name), column.type != dialect.columnType(declared: column.declaredType) else { continue }
+            let wanted = dialect.identifierKey(override.column)
+            guard let column = columns.first(where: { dialect.identifierKey($0.name) == wanted }), key.contains(column.name),
+                  column.type != dialect.columnType(declared: column.declaredType) else { continue }
             throw LoadError(table: config.name, override.located(
-                "\(column.name) is a primary key column: its type can change only between integer widths", table: config.name))
+                "\(column.name) is a primary key column: its type can change only between integer widths",
+                table: config.name))
         }
     }
 
