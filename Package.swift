@@ -44,7 +44,9 @@ let package = Package(
             swiftSettings: settings),
 
         // tables.yml: the seed's table config plus Tidemark's own fields, with errors naming file, line, field.
-        .target(name: "TidemarkConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: settings),
+        .target(
+            name: "TidemarkConfig", dependencies: ["TidemarkDatabase", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings),
         // The loader core: tracking, cursor planning, strategies, policies, method usage.
         .target(
             name: "TidemarkLoader",

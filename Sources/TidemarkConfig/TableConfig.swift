@@ -105,6 +105,8 @@ public struct TableConfig: Sendable, Equatable {
     public var verify: VerifyMode?
     public var onReject: RejectSeverity?
     public var relationships: [Relationship]
+    /// `column_types:`: logical types chosen instead of the source declarations' (see ``ColumnTypeOverride``).
+    public var columnTypes: [ColumnTypeOverride]
 
     /// A table with nothing configured, as if it were named only on the command line.
     public init(name: String) {
@@ -124,6 +126,7 @@ public struct TableConfig: Sendable, Equatable {
         self.verify = nil
         self.onReject = nil
         self.relationships = []
+        self.columnTypes = []
     }
 
     /// This config with the fields `override` sets laid over it. Unset means nil or an empty list, which is what
@@ -146,6 +149,7 @@ public struct TableConfig: Sendable, Equatable {
         merged.verify = override.verify ?? verify
         merged.onReject = override.onReject ?? onReject
         if !override.relationships.isEmpty { merged.relationships = override.relationships }
+        if !override.columnTypes.isEmpty { merged.columnTypes = override.columnTypes }
         return merged
     }
 }

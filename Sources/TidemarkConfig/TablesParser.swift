@@ -193,6 +193,8 @@ struct TablesParser {
             config.onReject = try reader.choice(value, of: RejectSeverity.self)
         case "relationships":
             config.relationships = try reader.relationships(value)
+        case "column_types":
+            config.columnTypes = try columnTypes(value, table: config.name)
         case "lookback_resync":
             // The seed re-upserts rows whose business dates fall in a window; Tidemark does not, and says so.
             if value["enabled"]?.bool == true {

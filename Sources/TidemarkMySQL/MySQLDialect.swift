@@ -149,6 +149,7 @@ public struct MySQLDialect: SQLDialect {
     /// One value of the row text, or NULL.
     private func fieldText(_ column: ColumnInfo) -> String {
         let c = quoteIdentifier(column.name)
+        if let converted = convertedText(c, column) { return converted }
         switch column.type {
         case .bigint, .integer, .smallint, .numeric: return "CAST(\(c) AS CHAR)"
         case .boolean: return "CASE WHEN \(c) THEN 't' WHEN NOT \(c) THEN 'f' END"  // NULL stays NULL
@@ -169,6 +170,27 @@ public struct MySQLDialect: SQLDialect {
             // NO_BACKSLASH_ESCAPES: '\' is one backslash. The class lists C's white space: \t \n \v \f \r.
             let quoted = "CONCAT('\"', REPLACE(REPLACE(\(text), '\\', '\\\\'), '\"', '\"\"'), '\"')"
             return "IF(\(text) = '' OR \(text) REGEXP '[\"\\\\(), \\t\\n\\x0b\\f\\r]', \(quoted), \(text))"
+        }
+    }
+
+    /// A column loaded as another type than its declaration's (by `column_types:`) where the loaded type's
+    /// spelling of the stored value differs from the one below: a decimal as a whole number or at another scale,
+    /// text as a whole number. A value the load rejects may spell anything, since a rejected row is left out of
+    /// verification. (A TINYINT(1) as smallint, an integer as boolean, TIME as time need nothing: MySQL stores
+    /// them as the loaded type spells them.)
+    private func convertedText(_ c: String, _ column: ColumnInfo) -> String? {
+        let declared = columnType(declared: column.declaredType)
+        guard declared != column.type else { return nil }
+        switch (declared, column.type) {
+        case (.numeric, let to) where to.isInteger:
+            return "IF(\(c) = TRUNCATE(\(c), 0), CAST(CAST(\(c) AS DECIMAL(65,0)) AS CHAR), CAST(\(c) AS CHAR))"
+        case (.text, let to) where to.isInteger, (.varchar, let to) where to.isInteger:
+            return "IF(\(c) REGEXP '^ *[-+]?[0-9]+ *$', CAST(CAST(TRIM(\(c)) AS DECIMAL(65,0)) AS CHAR), "
+                + "CONVERT(\(c) USING utf8mb4))"
+        // MySQL's DECIMAL holds at most 30 digits after the point.
+        case (_, .numeric(let precision, let scale)) where precision > 0:
+            return "CAST(CAST(\(c) AS DECIMAL(65,\(min(scale, 30)))) AS CHAR)"
+        default: return nil
         }
     }
 

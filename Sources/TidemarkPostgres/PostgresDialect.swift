@@ -89,11 +89,32 @@ public struct PostgresDialect: SQLDialect {
             let c = quoteIdentifier(column.name)
             switch column.type {
             case .double, .real: return "encode(float8send(\(c)::float8 + 0.0::float8), 'hex')"
-            // An integer column loaded into a boolean one (only its 0/1 values are).
-            case .boolean where columnType(declared: column.declaredType).isInteger: return "(\(c) <> 0)"
-            default: return c
+            default: return converted(c, column) ?? c
             }
         }.joined(separator: ", ") + ")::text"
+    }
+
+    /// A column loaded as another type than its declaration's (into an existing boolean column, or by
+    /// `column_types:`), spelled as the loaded type spells it; nil when the declaration's spelling is that already.
+    /// A value the load rejects may spell anything here, since a rejected row is left out of verification — but
+    /// never fail the query, so text becomes a number only when it is one.
+    private func converted(_ c: String, _ column: ColumnInfo) -> String? {
+        let declared = columnType(declared: column.declaredType)
+        guard declared != column.type else { return nil }
+        switch (declared, column.type) {
+        case (let from, .boolean) where from.isInteger: return "(\(c) <> 0)"
+        case (.boolean, let to) where to.isInteger: return "\(c)::int"
+        case (.numeric, let to) where to.isInteger: return "trim_scale(\(c))"
+        case (.text, let to) where to.isInteger, (.varchar, let to) where to.isInteger,
+             (.character, let to) where to.isInteger:
+            return "CASE WHEN \(c) ~ '^ *[-+]?[0-9]+ *$' THEN btrim(\(c))::numeric::text ELSE \(c)::text END"
+        case (_, .numeric(0, _)): return "\(c)::numeric"
+        case (_, .numeric(_, let scale)): return "round(\(c)::numeric, \(scale))"
+        case (.time, .duration): return "\(c)::interval"
+        case (.duration, .time): return "\(c)::time"
+        case (_, .text), (_, .varchar): return "\(c)::text"
+        default: return nil
+        }
     }
 
     public func rowHash(_ columns: [ColumnInfo], using function: RowHashFunction) -> String {

@@ -353,6 +353,7 @@ struct PlanReport: Encodable {
     let predicate: [String]
     let schema_changes: [String]
     let warnings: [String]
+    let column_types: [String]
 
     init(_ plan: TablePlan, reads: [String]) {
         table = plan.table
@@ -365,6 +366,7 @@ struct PlanReport: Encodable {
         predicate = reads
         schema_changes = plan.schemaChanges.map(\.description)
         warnings = plan.warnings
+        column_types = plan.columnTypeOverrides
     }
 
     init(_ plan: KeylessPlan) {
@@ -378,6 +380,7 @@ struct PlanReport: Encodable {
         predicate = plan.describeReads()
         schema_changes = plan.schemaChanges.map(\.description)
         warnings = [plan.summary] + plan.warnings
+        column_types = plan.columnTypeOverrides
     }
 
     func render(json: Bool) throws -> String {
@@ -385,6 +388,7 @@ struct PlanReport: Encodable {
         var lines = ["\(table): \(strategy) loading, policy \(policy), cursor mode \(mode)",
                      "  cursor: \(cursor)" + (full_load ? " (full load: \(full_load_reason ?? ""))" : "")]
         lines += predicate.map { "  read: \($0)" }
+        lines += column_types.map { "  column type: \($0)" }
         lines += schema_changes.map { "  would \($0)" }
         lines += warnings.map { "  warning: \($0)" }
         return lines.joined(separator: "\n")

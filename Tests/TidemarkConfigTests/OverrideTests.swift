@@ -24,6 +24,7 @@ struct OverrideTests {
             verify: "off"
             on_reject: warn
             relationships: [{column: A, references: p.A}]
+            column_types: {A: smallint}
         """
 
     /// Fails when TableConfig grows a field this fixture (and so `merging`) does not cover yet.

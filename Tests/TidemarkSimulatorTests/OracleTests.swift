@@ -94,3 +94,25 @@ import TidemarkTestSupport
         #expect(Oracle.canonical(.double(0.0)) != Oracle.canonical(.double(-0.0)))
     }
 }
+
+/// A table's `column_types:` changes what the oracle reads a column as, on both sides.
+@Suite struct OracleLoadedAsTests {
+    @Test(arguments: TestDatabases.engines)
+    func `a column is compared in its overridden meaning`(engine: Engine) throws {
+        try TestDatabases.withConnection(engine) { db, _ in
+            try db.createTable(TableSchema(name: TableName("source_t"), columns: [
+                ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("code", .text)], primaryKey: ["id"]))
+            try db.createTable(TableSchema(name: TableName("target_t"), columns: [
+                ColumnDefinition("id", .bigint, nullable: false), ColumnDefinition("code", .bigint)], primaryKey: ["id"]))
+            _ = try db.bulkInsert(into: TableName("source_t"), columns: ["id", "code"], rows: [[1, " 7"], [2, "12"], [3, .null]])
+            _ = try db.bulkInsert(into: TableName("target_t"), columns: ["id", "code"], rows: [[1, 7], [2, 12], [3, .null]])
+            let asText = try Oracle.compare(source: db, TableName("source_t"), target: db, TableName("target_t"), key: ["id"])
+            #expect(asText.changed == ["i1"])
+            #expect(try Oracle.compare(source: db, TableName("source_t"), target: db, TableName("target_t"), key: ["id"],
+                                       loadedAs: ["code": "bigint"]).isEmpty)
+            try db.execute("UPDATE target_t SET code = 13 WHERE id = 2")
+            #expect(try Oracle.compare(source: db, TableName("source_t"), target: db, TableName("target_t"), key: ["id"],
+                                       loadedAs: ["code": "bigint"]).changed == ["i2"])
+        }
+    }
+}

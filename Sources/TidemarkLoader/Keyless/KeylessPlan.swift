@@ -18,6 +18,8 @@ public struct KeylessPlan: Sendable {
     public let forceFull: Bool
     public let schemaChanges: [SchemaChange]
     public let warnings: [String]
+    /// The dry run's line per `column_types:` entry.
+    public var columnTypeOverrides: [String] = []
 
     /// What a run of this table does, for the dry run and the log.
     public var summary: String {
@@ -51,14 +53,16 @@ struct KeylessPlanner {
         let sourceTable = source.dialect.table(name, schema: options.sourceSchema)
         let targetTable = target.dialect.table(name, schema: options.targetSchema)
         let planner = Planner(source: source, target: target, options: options)
-        var columns = try planner.checkedColumns(of: sourceTable, into: targetTable, table: name)
+        var (columns, overrideNotes) = try planner.applyingColumnTypes(
+            config, to: planner.checkedColumns(of: sourceTable, into: targetTable, table: name))
         guard try source.primaryKey(of: sourceTable).isEmpty else { return nil }
         guard target.dialect.rowLocator != nil else {
             throw LoadError(table: name, "no primary key, and a \(target.engine.displayName) target cannot tell "
                 + "identical copies apart to delete one; declare primary_key in tables.yml")
         }
 
-        var sync = try TargetSchemaSync(source: columns, key: [], target: target, table: targetTable).plan()
+        var sync = try TargetSchemaSync(source: columns, key: [], target: target, table: targetTable,
+                                    sourceDialect: source.dialect).plan()
         columns = columns.map { column in
             sync.convertedTypes[column.name].map {
                 ColumnInfo(name: column.name, declaredType: column.declaredType, type: $0, isNullable: true)
@@ -69,7 +73,8 @@ struct KeylessPlanner {
             table: name, source: sourceTable, target: targetTable, columns: columns,
             strategy: planner.chooseStrategy(config), policy: options.policy ?? config.policy ?? .reconcile,
             verify: config.verify != .off, batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
-            forceFull: options.forceFull, schemaChanges: sync.changes, warnings: sync.warnings)
+            forceFull: options.forceFull, schemaChanges: sync.changes, warnings: sync.warnings,
+            columnTypeOverrides: overrideNotes)
     }
 
     /// Settings that need a key, named rather than ignored in silence.

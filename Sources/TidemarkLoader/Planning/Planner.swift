@@ -28,7 +28,8 @@ struct Planner {
         let targetTable = target.dialect.table(name, schema: options.targetSchema)
         var warnings: [String] = []
 
-        var columns = try checkedColumns(of: sourceTable, into: targetTable, table: name)
+        var (columns, overrideNotes) = try applyingColumnTypes(
+            config, to: checkedColumns(of: sourceTable, into: targetTable, table: name))
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         let key = config.primaryKey.isEmpty ? try source.primaryKey(of: sourceTable) : config.primaryKey
@@ -39,6 +40,7 @@ struct Planner {
         for column in key where byName[column] == nil {
             throw LoadError(table: name, "primary_key column \(column) is not in the source table")
         }
+        try checkKeyOverrides(config, key: key, columns: columns)
         if Set(key).count < key.count {
             throw LoadError(table: name, "primary_key names a column twice: \(key.joined(separator: ", "))")
         }
@@ -75,7 +77,8 @@ struct Planner {
             warnings.append("incremental columns other than the key that are not timestamps are not used as cursors")
         }
 
-        var sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable).plan()
+        var sync = try TargetSchemaSync(source: columns, key: key, target: target, table: targetTable,
+                                    sourceDialect: source.dialect).plan()
         warnings += sync.warnings
         // Values are converted to what the target column holds; the checksum spells the source's the same way.
         columns = columns.map { column in
@@ -151,7 +154,57 @@ struct Planner {
             policy: policy,
             batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
             lookbackSeconds: config.lookbackSeconds ?? 0, verify: config.verify != .off, storedCursor: fullReason == nil ? cursor : .empty,
-            isFullLoad: fullReason != nil, fullLoadReason: fullReason, schemaChanges: sync.changes, warnings: warnings)
+            isFullLoad: fullReason != nil, fullLoadReason: fullReason, schemaChanges: sync.changes, warnings: warnings,
+            columnTypeOverrides: overrideNotes)
+    }
+
+    /// The columns with `column_types:` applied: each named column takes the override's type (its declaration
+    /// stays the source's, so a dialect can tell what its checksum must convert). A column the source does not
+    /// have, or a change the loader cannot make and verify, fails the table naming the entry. Names match as the
+    /// source compares them (MySQL and SQLite without regard to ASCII case, PostgreSQL exactly). Also returns the
+    /// dry run's line per override.
+    func applyingColumnTypes(_ config: TableConfig, to columns: [ColumnInfo]) throws -> ([ColumnInfo], [String]) {
+        guard !config.columnTypes.isEmpty else { return (columns, []) }
+        let dialect = source.dialect
+        var result = columns
+        var notes: [String] = []
+        var claimed: [String: String] = [:]
+        for override in config.columnTypes {
+            func failure(_ message: String) -> LoadError {
+                LoadError(table: config.name, override.located(message, table: config.name))
+            }
+            let wanted = dialect.identifierKey(override.column)
+            guard let index = result.firstIndex(where: { dialect.identifierKey($0.name) == wanted }) else {
+                let near = result.first { foldingASCIICase($0.name) == foldingASCIICase(override.column) }
+                let hint = near.map { " (it has \($0.name); \(source.engine.displayName) compares column names exactly)" }
+                throw failure("column \(override.column) is not in the source table \(config.name)" + (hint ?? ""))
+            }
+            let column = result[index]
+            if let other = claimed[column.name] {
+                throw failure("\(override.column) and \(other) are one source column, \(column.name)")
+            }
+            claimed[column.name] = override.column
+            if let refusal = column.type.overrideRefusal(as: override.type) { throw failure(refusal) }
+            result[index] = ColumnInfo(name: column.name, declaredType: column.declaredType, type: override.type,
+                                       isNullable: column.isNullable)
+            notes.append("\(column.name): \(column.declaredType) (\(column.type)) loaded as \(override.type) "
+                + "(column_types)")
+        }
+        return (result, notes)
+    }
+
+    /// A key column's type decides how the cursor compares and how ranges are cut: only a change of integer width
+    /// keeps both.
+    func checkKeyOverrides(_ config: TableConfig, key: [String], columns: [ColumnInfo]) throws {
+        let dialect = source.dialect
+        for override in config.columnTypes where !override.type.isInteger {
+            let wanted = dialect.identifierKey(override.column)
+            guard let column = columns.first(where: { dialect.identifierKey($0.name) == wanted }), key.contains(column.name),
+                  column.type != dialect.columnType(declared: column.declaredType) else { continue }
+            throw LoadError(table: config.name, override.located(
+                "\(column.name) is a primary key column: its type can change only between integer widths",
+                table: config.name))
+        }
     }
 
     /// The source table's columns, once the names the target would alter or take for one are refused (before
@@ -222,6 +275,8 @@ struct TargetSchemaSync {
     let key: [String]
     let target: any Connection
     let table: TableName
+    /// The source's dialect, which reads each column's own declaration.
+    let sourceDialect: any SQLDialect
 
     struct Outcome {
         var changes: [SchemaChange] = []
@@ -253,7 +308,8 @@ struct TargetSchemaSync {
             }
             if !Self.compatible(present.type, column.type) {
                 throw LoadError(table: table.name, "column \(column.name) is \(column.type) in the source but "
-                    + "\(present.type) in the target; change the target column by hand (Tidemark never drops a table)")
+                    + "\(present.type) in the target; change the target column by hand (Tidemark never drops a table)"
+                    + overrideHint(column, into: present))
             }
             // A source column widened since the target was made (varchar(10) → varchar(40), numeric(10,2) →
             // numeric(12,4), int → bigint) widens the target's; it is never narrowed.
@@ -274,6 +330,16 @@ struct TargetSchemaSync {
                 + "and new rows leave it NULL")
         }
         return outcome
+    }
+
+    /// Where the source column could be loaded as the target's type instead, the `column_types:` entry that does
+    /// it (the original pipeline's raw tables keep MySQL's TINYINT(1) flags as smallint).
+    func overrideHint(_ column: ColumnInfo, into present: ColumnInfo) -> String {
+        let declared = sourceDialect.columnType(declared: column.declaredType)
+        guard ColumnType(logicalName: present.type.description) == present.type,
+              declared.overrideRefusal(as: present.type) == nil else { return "" }
+        return ", or load it as the target's type with `column_types: {\(column.name): \(present.type)}` for the table "
+            + "in tables.yml"
     }
 
     /// Types that hold the same values: text of any length (and what a target without the type keeps as

@@ -55,6 +55,8 @@ public struct TablePlan: Sendable {
     /// What the target table needs before the load (applied by the pipeline, only described by a dry run).
     public let schemaChanges: [SchemaChange]
     public let warnings: [String]
+    /// The dry run's line per `column_types:` entry.
+    public var columnTypeOverrides: [String] = []
 
     var columnNames: [String] { columns.map(\.name) }
     var keyIndices: [Int] { keyColumns.map { key in columns.firstIndex { $0.name == key }! } }

@@ -126,6 +126,10 @@ extension LoaderProcess {
             if let value = config.syncProfile { fields.append("sync_profile: \(value.rawValue)") }
             if let value = config.verify { fields.append("verify: \(value.rawValue)") }
             if let value = config.onReject { fields.append("on_reject: \(value.rawValue)") }
+            if !config.columnTypes.isEmpty {
+                fields.append("column_types: {" + config.columnTypes.map { "\"\($0.column)\": \"\($0.type)\"" }
+                    .joined(separator: ", ") + "}")
+            }
             lines += fields.map { "    " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -18,11 +18,13 @@ extension Oracle {
         case uuid
         case text
 
-        /// The meanings of `columns` of a source table.
-        static func of(_ db: any Connection, _ table: TableName, columns: [String]) throws -> [Meaning] {
+        /// The meanings of `columns` of a source table; a column in `loadedAs` (its `column_types:` entry, a
+        /// logical type name) means what that name says, read by the same keywords.
+        static func of(_ db: any Connection, _ table: TableName, columns: [String],
+                       loadedAs: [String: String] = [:]) throws -> [Meaning] {
             let declared = Dictionary(try db.columns(of: table).map { ($0.name, $0.declaredType) },
                                       uniquingKeysWith: { a, _ in a })
-            return columns.map { Meaning(declared: declared[$0] ?? "") }
+            return columns.map { Meaning(declared: loadedAs[$0] ?? declared[$0] ?? "") }
         }
 
         /// The oracle's own reading of a declaration, by keyword.
@@ -51,6 +53,8 @@ extension Oracle {
             // MySQL's TINYINT(1) flags, and an unsigned BIGINT loaded as numeric(20,0).
             case (.integer, .boolean(let b)): return .integer(b ? 1 : 0)
             case (.integer, .decimal(let d)): return Int64(d.description).map(Value.integer) ?? value
+            // Whole-number text loaded as an integer (`column_types:`), blanks around it allowed.
+            case (.integer, .text(let t)): return Int64(t.filter { $0 != " " }).map(Value.integer) ?? value
             case (.decimal(let scale), _): return Self.decimal(value, scale: scale).map(Value.text) ?? value
             case (.double, .integer(let i)): return .double(Double(i))
             case (.double, .double(let d)): return .double(d == 0 ? 0 : d)  // SQLite keeps no sign of zero

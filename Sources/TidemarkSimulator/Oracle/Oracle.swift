@@ -113,9 +113,11 @@ public enum Oracle {
     }
 
     /// Compares every row and column of `source` with `target` (the target may hold extra columns).
-    /// `ignoring` are canonical keys (`Oracle.canonical(.integer(1546))`) left out of the comparison.
+    /// `ignoring` are canonical keys (`Oracle.canonical(.integer(1546))`) left out of the comparison; `loadedAs`
+    /// are the table's `column_types:` (column → logical type name), read in that meaning on both sides.
     public static func compare(source: any Connection, _ sourceTable: TableName, target: any Connection,
-                               _ targetTable: TableName, key: [String], ignoring: Set<String> = []) throws -> Difference {
+                               _ targetTable: TableName, key: [String], ignoring: Set<String> = [],
+                               loadedAs: [String: String] = [:]) throws -> Difference {
         let sourceColumns = try source.columns(of: sourceTable).map(\.name)
         let targetColumns = Set(try target.columns(of: targetTable).map(\.name))
         var difference = Difference()
@@ -123,7 +125,7 @@ public enum Oracle {
         if try source.primaryKey(of: sourceTable).isEmpty {
             // No key: the rows are a multiset, and each copy counts.
             let shared = sourceColumns.filter { targetColumns.contains($0) }
-            let meanings = try Meaning.of(source, sourceTable, columns: shared)
+            let meanings = try Meaning.of(source, sourceTable, columns: shared, loadedAs: loadedAs)
             let left = try copies(source, sourceTable, columns: shared, key: key, meanings: meanings)
             let right = try copies(target, targetTable, columns: shared, key: key, meanings: meanings)
             for (row, count) in left where count > right[row, default: 0] {
@@ -142,7 +144,7 @@ public enum Oracle {
             return difference
         }
         // Both sides are read by what the source's columns mean: a SQLite source may store 12.50 as the REAL 12.5.
-        let meanings = try Meaning.of(source, sourceTable, columns: shared)
+        let meanings = try Meaning.of(source, sourceTable, columns: shared, loadedAs: loadedAs)
         let left = try snapshot(source, sourceTable, columns: shared, key: key, meanings: meanings)
             .filter { !ignoring.contains($0.key) }
         let right = try snapshot(target, targetTable, columns: shared, key: key, meanings: meanings)

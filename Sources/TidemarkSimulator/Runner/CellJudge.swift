@@ -45,7 +45,8 @@ struct CellJudge {
             let unloadable = Set((scenario.unloadable[table] ?? []).map { Oracle.canonical(.integer($0)) })
             let difference = try Oracle.compare(
                 source: databases.source, databases.sourceTable(table), target: databases.target,
-                databases.targetTable(table), key: keys[table]!, ignoring: unloadable)
+                databases.targetTable(table), key: keys[table]!, ignoring: unloadable,
+                loadedAs: scenario.loadedAs(table))
             if !difference.isEmpty { differences.append("\(table): \(difference.displayed().summary)") }
             if let problem = try unreported(scenario.unloadable[table] ?? [], table: table, key: keys[table]![0]) {
                 differences.append("\(table): \(problem)")

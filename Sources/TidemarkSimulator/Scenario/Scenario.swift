@@ -134,3 +134,11 @@ public struct LocatedStep: Sendable, Equatable {
     public let step: Step
     public let line: Int
 }
+
+extension Scenario {
+    /// The table's `column_types:` from this scenario's `tables:` (column → logical type name), for the oracle.
+    func loadedAs(_ table: String) -> [String: String] {
+        Dictionary((tableOverrides[table]?.columnTypes ?? []).map { ($0.column, $0.type.description) },
+                   uniquingKeysWith: { a, _ in a })
+    }
+}

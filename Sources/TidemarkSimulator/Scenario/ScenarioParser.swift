@@ -26,7 +26,7 @@ public enum ScenarioParser {
     /// tables.yml fields a scenario may set for its own runs (strategy and policy are the matrix's to choose).
     static let overridableFields: Set<String> = [
         "sync_profile", "incremental_strategy", "primary_incremental_column", "lookback_seconds", "batch_size",
-        "on_reject", "verify",
+        "on_reject", "verify", "column_types",
     ]
 
     public static func load(path: String) throws -> Scenario {
