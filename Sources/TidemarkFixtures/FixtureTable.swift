@@ -47,6 +47,20 @@ public struct FixtureTable: Sendable {
 
     /// The column names in order.
     public var columnNames: [String] { schema.columns.map(\.name) }
+
+    /// The same table with only `columns` (in the table's order; its key columns are always kept), their
+    /// declarations and values; indexes over a dropped column are dropped. Nil when a name is not a column.
+    public func projected(onto columns: [String]) -> FixtureTable? {
+        let wanted = Set(columns).union(schema.primaryKey)
+        guard wanted.isSubset(of: columnNames) else { return nil }
+        let kept = columnNames.indices.filter { wanted.contains(columnNames[$0]) }
+        let makeRows = self.makeRows
+        return FixtureTable(
+            schema: TableSchema(name: schema.name, columns: kept.map { schema.columns[$0] }, primaryKey: schema.primaryKey),
+            rowCount: rowCount, indexes: indexes.filter { Set($0).isSubset(of: wanted) },
+            declaredTypes: declaredTypes.mapValues { declared in kept.map { declared[$0] } },
+            rows: { AnySequence(makeRows().lazy.map { row in kept.map { row[$0] } }) })
+    }
 }
 
 /// A fixture could not be installed as described.

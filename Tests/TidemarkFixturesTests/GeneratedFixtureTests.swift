@@ -26,6 +26,24 @@ import TidemarkFixtures
         #expect(Array(table.rows()) == Array(table.rows()))
     }
 
+    @Test func `a projection keeps the key and the named columns, their declarations and values`() throws {
+        let zoo = Fixtures.typezoo(rows: 20, seed: 3)
+        let projected = try #require(zoo.projected(onto: ["note", "big"]))
+        // The table's order, the key kept although not named.
+        #expect(projected.columnNames == ["id", "big", "note"])
+        let kept = [0, 1, zoo.columnNames.firstIndex(of: "note")!]
+        #expect(Array(projected.rows()) == Array(zoo.rows()).map { row in kept.map { row[$0] } })
+        for (engine, declared) in zoo.declaredTypes {
+            #expect(projected.declaredTypes[engine] == kept.map { declared[$0] })
+        }
+        #expect(projected.rowCount == 20 && projected.schema.primaryKey == ["id"])
+        #expect(zoo.projected(onto: ["nosuch"]) == nil)
+        // An index survives only when all its columns do.
+        let log = Fixtures.procedurelog(rows: 5, seed: 1)
+        #expect(log.projected(onto: ["DateTStamp"])?.indexes == [["DateTStamp", "ProcNum"]])
+        #expect(log.projected(onto: ["Note"])?.indexes == [])
+    }
+
     @Test(arguments: generated)
     func `a larger table starts with the rows of a smaller one`(name: String) {
         let small = Array(Self.make(name, rows: 1000, seed: 3).rows())

@@ -19,7 +19,7 @@ import TidemarkTestSupport
         for (index, drawn) in Self.draws(300).enumerated() {
             let scenario = try Exploration.scenario(drawn, name: "found-t\(index)")
             #expect(scenario.steps.map(\.step) == [.cleanLoad] + drawn.steps, "case \(index)")
-            #expect(scenario.fixtures == [FixtureSpec(name: drawn.shape.fixture, rows: drawn.rows)])
+            #expect(scenario.fixtures == [FixtureSpec(name: drawn.shape.fixture, rows: drawn.rows, columns: drawn.columns)])
             #expect(scenario.tableOverrides[drawn.shape.fixture]?.batchSize == drawn.batchSize)
             #expect((scenario.tableOverrides[drawn.shape.fixture]?.verify == .off) == drawn.verifyOff, "case \(index)")
         }

@@ -40,6 +40,8 @@ import TidemarkSimulator
         ("  - runs: 1", "  - source_insert: {table: medication, generate: 9999999999}\n  - runs: 1", 8,
          "generate must be an integer from 0 to 1,000,000"),
         ("fixtures: [medication]", "fixtures: [medication, procedurelog: 99999999]", 4, "from 0 to 1,000,000"),
+        ("fixtures: [medication]", "fixtures: [medication, typezoo: {rows: 7, colums: [id]}]", 4, "colums"),
+        ("fixtures: [medication]", "fixtures: [medication, typezoo: {columns: id}]", 4, "columns of typezoo"),
         ("  - runs: 1", "  - clock_skew: 9223372036854775807\n  - runs: 1", 8, "from -315,576,000 to 315,576,000"),
         // An unknown column in tracking_set is a bad scenario (64), not a failed cell (1).
         ("  - runs: 1", "  - tracking_set: {table: medication, last_primary_valu: '5'}\n  - runs: 1", 8,
@@ -53,6 +55,14 @@ import TidemarkSimulator
             guard let error = error as? ScenarioError else { return false }
             return error.file == "demo.yaml" && error.line == line && error.reason.contains(reason)
         }
+    }
+
+    @Test func `a fixture may keep only some of its columns`() throws {
+        let text = Self.valid.replacingOccurrences(
+            of: "fixtures: [medication]", with: "fixtures: [medication, typezoo: {rows: 7, columns: [big, note]}]")
+        let scenario = try ScenarioParser.parse(text, file: "demo.yaml")
+        #expect(scenario.fixtures == [FixtureSpec(name: "medication", rows: nil),
+                                      FixtureSpec(name: "typezoo", rows: 7, columns: ["big", "note"])])
     }
 
     @Test func `the name must match the file`() {

@@ -126,7 +126,8 @@ public enum Exploration {
         return runner.run(in: environment).result
     }
 
-    /// Removes steps one at a time, then halves the rows, keeping each change that still violates.
+    /// Removes steps one at a time, then optional columns, then halves the rows, keeping each change that still
+    /// violates.
     static func shrink(_ drawn: ExploreCase, name: String, options: ExploreOptions,
                        environment: any CellEnvironment) throws -> ExploreCase {
         try shrink(drawn) { try violations($0, name: name, options: options, environment: environment) != nil }
@@ -143,6 +144,12 @@ public enum Exploration {
             } else {
                 index += 1
             }
+        }
+        // Then the columns a case may leave out, one at a time.
+        for column in best.columns ?? [] where best.shape.optionalColumns.contains(column) {
+            var candidate = best
+            candidate.columns?.removeAll { $0 == column }
+            if try stillFails(candidate) { best = candidate }
         }
         while let rows = best.rows, rows > 1 {
             var candidate = best

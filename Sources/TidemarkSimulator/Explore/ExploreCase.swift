@@ -17,6 +17,9 @@ struct ExploreCase: Sendable {
         let sizes: [Int]?
         /// No primary key: loaded and verified as a multiset of rows under every policy, so nothing is unseen.
         var keyless = false
+        /// Columns a case may leave out (a few are drawn), so one type the loader cannot take does not hide
+        /// what the others would show.
+        var optionalColumns: [String] = []
 
         /// The lowest and the highest key of the fixture at `rows`.
         func keyBounds(rows: Int?) -> (low: Int64, high: Int64) {
@@ -40,10 +43,10 @@ struct ExploreCase: Sendable {
         Shape(fixture: "procedurelog", key: "ProcNum", timestamp: "DateTStamp", text: "ToothNum", textLength: 10,
               sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
         Shape(fixture: "typezoo", key: "id", timestamp: nil, text: "note", textLength: 1000,
-              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
+              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513], optionalColumns: typeZooColumns),
         // Keys at both ends of ±2⁶³.
         Shape(fixture: "extremekeys", key: "id", timestamp: nil, text: "note", textLength: 1000,
-              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513]),
+              sizes: [1, 2, 7, 249, 250, 251, 255, 256, 257, 513], optionalColumns: typeZooColumns),
         // A three-column key (bigint, varchar, integer), six tuples to each leading value, zero dates among the
         // stamps: whole claims around a batch and a leaf.
         Shape(fixture: "claimline", key: "ClaimNum", timestamp: "DateTStamp", text: "Note", textLength: 1000,
@@ -58,8 +61,13 @@ struct ExploreCase: Sendable {
               keyless: true),
     ]
 
+    /// The type fixture's columns besides its key and the text the steps edit.
+    static let typeZooColumns = Fixtures.typezoo(rows: 0, seed: 0).columnNames.filter { $0 != "id" && $0 != "note" }
+
     var shape: Shape
     var rows: Int?
+    /// Only these columns of the fixture (nil: all of them).
+    var columns: [String]?
     var cursorMode: IncrementalLogic?
     var batchSize: Int
     /// The steps after the clean load; the last is always `runs`.
@@ -96,7 +104,7 @@ struct ExploreCase: Sendable {
             if case .runs = step {
                 if pending { fallbacks += 1 }
                 pending = false
-            } else if ExploreCase(shape: shape, rows: rows, cursorMode: cursorMode, batchSize: batchSize,
+            } else if ExploreCase(shape: shape, rows: rows, columns: columns, cursorMode: cursorMode, batchSize: batchSize,
                                   steps: [step], strategy: strategy, policy: policy, verifyOff: verifyOff).unseenByWeakPolicies {
                 pending = true
             }
@@ -112,6 +120,12 @@ struct ExploreCase: Sendable {
         let batchSize = random.pick([3, 7, 100, 249, 250, 251])
         var draft = ExploreCase(shape: shape, rows: rows, cursorMode: cursorMode, batchSize: batchSize, steps: [],
                                 strategy: random.pick(StrategyKind.allCases), policy: .reconcile)
+        if !shape.optionalColumns.isEmpty, !random.chance(250) {
+            // A few of the optional columns, in the table's order, beside the key and the edited text.
+            var chosen = Set<String>()
+            for _ in 0..<random.within(1...3) { chosen.insert(random.pick(shape.optionalColumns)) }
+            draft.columns = [shape.key] + shape.optionalColumns.filter(chosen.contains) + [shape.text]
+        }
         var stamp = 0
         for _ in 0..<random.within(1...4) {
             draft.steps += draft.drawStep(&random, stamp: &stamp, batchSize: batchSize)

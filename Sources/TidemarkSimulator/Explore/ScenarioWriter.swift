@@ -10,7 +10,12 @@ enum ScenarioWriter {
         var lines = ["name: \(name)", "failure_mode: found", "description: >"]
         lines += description.split(separator: "\n").map { "  " + $0 }
         lines.append("fixtures:")
-        lines.append("  - " + (draw.rows.map { "\(table): \($0)" } ?? table))
+        if let columns = draw.columns {
+            let rows = draw.rows.map { "rows: \($0), " } ?? ""
+            lines.append("  - \(table): {\(rows)columns: [\(columns.joined(separator: ", "))]}")
+        } else {
+            lines.append("  - " + (draw.rows.map { "\(table): \($0)" } ?? table))
+        }
         var fields = ["batch_size: \(draw.batchSize)"]
         if let mode = draw.cursorMode { fields.append("incremental_strategy: \(mode.rawValue)") }
         if draw.verifyOff { fields.append("verify: off") }

@@ -45,7 +45,19 @@ struct CellRunner {
 
     private var tables: [String] { scenario.fixtures.map(\.name) }
 
-    private func fixture(_ spec: FixtureSpec) -> FixtureTable {
+    /// The fixture a spec names, with only its columns when it names some.
+    private func fixture(_ spec: FixtureSpec) throws -> FixtureTable {
+        let table = wholeFixture(spec)
+        guard let columns = spec.columns else { return table }
+        guard let projected = table.projected(onto: columns) else {
+            throw ScenarioError(file: scenario.name, line: nil, reason: "fixture \(spec.name) has no column "
+                + "\(columns.filter { !table.columnNames.contains($0) }.joined(separator: ", ")); it has "
+                + table.columnNames.joined(separator: ", "))
+        }
+        return projected
+    }
+
+    private func wholeFixture(_ spec: FixtureSpec) -> FixtureTable {
         switch spec.name {
         case "medication": return Fixtures.medication()
         case "allergydef": return Fixtures.allergydef()
@@ -64,7 +76,7 @@ struct CellRunner {
     private func execute(_ databases: CellDatabases, into result: inout CellResult) throws -> String? {
         var keys: [String: [String]] = [:]
         for spec in scenario.fixtures {
-            let table = fixture(spec)
+            let table = try fixture(spec)
             // A table without a key: steps select rows by its first column (every copy that holds the value).
             keys[spec.name] = table.schema.primaryKey.isEmpty ? [table.schema.columns[0].name] : table.schema.primaryKey
             try Fixtures.install(table, into: databases.source, schema: databases.sourceSchema)

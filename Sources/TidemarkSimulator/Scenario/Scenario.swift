@@ -30,6 +30,14 @@ public struct Scenario: Sendable {
 public struct FixtureSpec: Sendable, Equatable {
     public let name: String
     public let rows: Int?
+    /// Only these columns of the fixture (its key always kept); nil for all.
+    public let columns: [String]?
+
+    public init(name: String, rows: Int?, columns: [String]? = nil) {
+        self.name = name
+        self.rows = rows
+        self.columns = columns
+    }
 }
 
 /// `child.column → parent.column`, optionally only for child rows matching a filter (dbt's `where`).

@@ -69,9 +69,19 @@ public enum ScenarioParser {
             } else if let map = item.mapping, map.count == 1, let (key, value) = map.first,
                 let fixture = key.scalar?.string
             {
-                fixtures.append(FixtureSpec(name: fixture, rows: try context.int(value, "rows of \(fixture)", in: Bounds.generatedRows)))
+                if let fields = value.mapping {
+                    // `name: {rows: N, columns: [a, b]}`: a generated table, or only some of a fixture's columns.
+                    try context.allowOnly(fields, ["rows", "columns"])
+                    let rows = try fields["rows"].map { try context.int($0, "rows of \(fixture)", in: Bounds.generatedRows) }
+                    let columns = try fields["columns"].map { node in
+                        try context.sequence(node, "columns of \(fixture)").map { try context.string($0, "a column of \(fixture)") }
+                    }
+                    fixtures.append(FixtureSpec(name: fixture, rows: rows, columns: columns))
+                } else {
+                    fixtures.append(FixtureSpec(name: fixture, rows: try context.int(value, "rows of \(fixture)", in: Bounds.generatedRows)))
+                }
             } else {
-                throw context.error(item, "a fixture is a name, or `name: rows` for a generated table")
+                throw context.error(item, "a fixture is a name, `name: rows` for a generated table, or `name: {rows: N, columns: [...]}`")
             }
             guard fixtureNames.contains(fixtures.last!.name) else {
                 throw context.error(item, "unknown fixture '\(fixtures.last!.name)'; known: \(fixtureNames.joined(separator: ", "))")
