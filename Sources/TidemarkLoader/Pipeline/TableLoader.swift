@@ -224,6 +224,8 @@ public final class TableLoader {
         let strategy = Strategies.make(plan.strategy)
         try load.read(full: plan.isFullLoad, with: strategy)
 
+        // Before the checksum queries: a stop that came between statements interrupted none.
+        try LoadCancellation.check()
         let policy = Policies.make(plan.policy, settings: options.reconcile)
         let recovery = try usage.measure("Pipeline.recover") {
             try policy.recover(load, reload: FullReload(load: load, strategy: strategy))
