@@ -39,7 +39,7 @@ public enum Bounds {
     }
 
     /// `1000000` as `1,000,000`; other numbers as written.
-    private static func grouped(_ value: some CustomStringConvertible) -> String {
+    public static func grouped(_ value: some CustomStringConvertible) -> String {
         let text = value.description
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         guard digits.count > 3, digits.allSatisfy(\.isNumber) else { return text }

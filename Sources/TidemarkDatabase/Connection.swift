@@ -18,6 +18,9 @@ public protocol Connection: AnyObject {
     /// used from two threads at once. A decorator reports the session of the connection it wraps.
     var sessionID: ObjectIdentifier { get }
 
+    /// Stops this connection's running statement from another thread (a decorator hands out its base's).
+    var interrupter: any StatementInterrupter { get }
+
     /// Runs one statement and returns the number of rows it changed.
     @discardableResult
     func execute(_ sql: String, _ parameters: [Value]) throws -> Int

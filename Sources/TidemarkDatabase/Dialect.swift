@@ -303,7 +303,7 @@ public final class ValuesUpserter: RowUpserter {
         let tuples = (0..<rowCount).map { _ in
             "(" + columns.map { _ in
                 placeholder += 1
-                return engine.placeholder(placeholder)
+                return engine.positionalPlaceholder(placeholder)
             }.joined(separator: ", ") + ")"
         }
         let sql = connection.dialect.upsert(into: table, columns: columns, key: key,

@@ -17,6 +17,8 @@ import TidemarkDatabase
 public final class MySQLConnection: Connection {
     let connection: MySQLHandle
     public var dialect: any SQLDialect { MySQLDialect() }
+    public let interrupter: any StatementInterrupter
+    private let killer: MySQLQueryKiller
     private let nesting = TransactionNesting()
     private var cache: [String: MySQLStatement] = [:]
     private static let cacheLimit = 128
@@ -49,6 +51,8 @@ public final class MySQLConnection: Connection {
             throw error
         }
         connection = MySQLHandle(mysql)
+        killer = MySQLQueryKiller(parameters: parameters, threadID: mysql_thread_id(mysql))
+        interrupter = killer
         for statement in Self.sessionSetup { try execute(statement) }
         if mode == .readOnly { try execute("SET SESSION TRANSACTION READ ONLY") }
     }
@@ -56,6 +60,7 @@ public final class MySQLConnection: Connection {
     deinit { close() }
 
     public func close() {
+        killer.close()
         connection.close()
         cache.removeAll()
     }
@@ -269,5 +274,37 @@ final class MySQLHandle: @unchecked Sendable {
         mysql_close(pointer)
         for stmt in released { mysql_stmt_close(stmt) }
         released.removeAll()
+    }
+}
+
+/// Stops the statement a session runs with `KILL QUERY <its thread id>` sent over a short-lived second session:
+/// libmariadb has no thread-safe cancel of its own (`mariadb_cancel` shuts the socket, ending the session). The
+/// killed statement fails with ER_QUERY_INTERRUPTED and the session stays usable; an idle one is left as it is.
+final class MySQLQueryKiller: StatementInterrupter, @unchecked Sendable {
+    private let lock = NSLock()
+    private let parameters: [ConnectionParameter]
+    private let threadID: UInt
+    private var isClosed = false
+
+    init(parameters: [ConnectionParameter], threadID: UInt) {
+        self.parameters = parameters
+        self.threadID = threadID
+    }
+
+    func interruptRunningStatement() {
+        lock.lock()
+        let closed = isClosed
+        lock.unlock()
+        guard !closed else { return }
+        // Best effort: when the second session cannot be had, the loader still stops at its next batch.
+        guard let session = try? MySQLConnection(parameters: parameters, mode: .readOnly) else { return }
+        defer { session.close() }
+        _ = try? session.execute("KILL QUERY \(threadID)")
+    }
+
+    func close() {
+        lock.lock()
+        isClosed = true
+        lock.unlock()
     }
 }

@@ -17,6 +17,8 @@ public final class PostgresConnection: Connection {
     /// The open connection, for code running after ``startCommand(_:)`` checked that it is open.
     var handle: OpaquePointer { pgconn! }
     public var dialect: any SQLDialect { PostgresDialect() }
+    public let interrupter: any StatementInterrupter
+    private let canceller: PostgresCanceller
     private let nesting = TransactionNesting()
     private var preparedCount = 0
     /// Prepared statements released since the connection's last command. A statement may be released on any
@@ -45,6 +47,8 @@ public final class PostgresConnection: Connection {
             throw error
         }
         self.pgconn = connection
+        canceller = PostgresCanceller(PQgetCancel(connection))
+        interrupter = canceller
         try execute("""
             SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; \
             SET bytea_output = 'hex'; SET extra_float_digits = 3; SET client_min_messages = warning
@@ -57,6 +61,7 @@ public final class PostgresConnection: Connection {
     public func close() {
         guard let pgconn else { return }
         self.pgconn = nil
+        canceller.close()
         PQfinish(pgconn)
     }
 
@@ -125,7 +130,8 @@ public final class PostgresConnection: Connection {
                         try body(batch)
                     } catch {
                         failure = error
-                        cancelRunningQuery()
+                        // Stop the query in flight, so an abandoned stream does not read the rest of the table.
+                        canceller.interruptRunningStatement()
                     }
                     batch.removeAll(keepingCapacity: true)
                 }
@@ -137,14 +143,6 @@ public final class PostgresConnection: Connection {
         }
         if let failure { throw failure }
         if !batch.isEmpty { try body(batch) }
-    }
-
-    /// Asks the server to stop the query in flight, so an abandoned stream does not read the rest of the table.
-    private func cancelRunningQuery() {
-        guard let cancel = PQgetCancel(handle) else { return }
-        defer { PQfreeCancel(cancel) }
-        var buffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(cancel, &buffer, Int32(buffer.count))
     }
 
     /// Starts every command: throws once the connection is closed, else sends the `DEALLOCATE`s of statements
@@ -345,5 +343,31 @@ final class ReleasedStatements: @unchecked Sendable {
         guard !names.isEmpty else { return [] }
         defer { names.removeAll() }
         return names
+    }
+}
+
+/// The connection's `PGcancel`, made once when it connects: `PQcancel` is safe from any thread (it sends the
+/// request over a connection of its own), but not after `PQfreeCancel`, so cancelling and closing take one lock.
+final class PostgresCanceller: StatementInterrupter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancel: OpaquePointer?
+
+    init(_ cancel: OpaquePointer?) { self.cancel = cancel }
+
+    func interruptRunningStatement() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let cancel else { return }
+        // The server cancels whatever the session is running; an idle session ignores the request. A failure to
+        // send leaves the stop to the loader's next check between batches.
+        var message = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &message, Int32(message.count))
+    }
+
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cancel { PQfreeCancel(cancel) }
+        cancel = nil
     }
 }

@@ -1,4 +1,5 @@
 internal import CSQLite
+import Foundation
 import TidemarkDatabase
 
 #if canImport(Glibc)
@@ -14,6 +15,7 @@ public final class SQLiteConnection: Connection {
     let database: SQLiteHandle
     public let path: String
     public var dialect: any SQLDialect { SQLiteDialect(databasePath: path) }
+    public var interrupter: any StatementInterrupter { database }
     private let nesting = TransactionNesting()
     private var cache: [String: SQLiteStatement] = [:]
     private static let cacheLimit = 128
@@ -163,7 +165,10 @@ public final class SQLiteConnection: Connection {
 
 /// The `sqlite3` handle, shared by a connection and its statements so that a statement needs no reference to its
 /// connection: the connection caches statements, and a reference back would keep both alive forever.
-final class SQLiteHandle {
+/// It is also the connection's interrupter: `sqlite3_interrupt` may come from any thread, but never on a closed
+/// handle, so interrupting and closing take one lock.
+final class SQLiteHandle: StatementInterrupter, @unchecked Sendable {
+    private let lock = NSLock()
     private var pointer: OpaquePointer?
 
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
@@ -178,7 +183,15 @@ final class SQLiteHandle {
 
     /// Finalizes every statement prepared on the handle (cached ones, and ones `prepare` handed out that may
     /// outlive the connection), then closes it.
+    func interruptRunningStatement() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let pointer { sqlite3_interrupt(pointer) }
+    }
+
     func close() {
+        lock.lock()
+        defer { lock.unlock() }
         guard let pointer else { return }
         self.pointer = nil
         while let statement = sqlite3_next_stmt(pointer, nil) { sqlite3_finalize(statement) }

@@ -86,14 +86,15 @@ struct Load: ParsableCommand {
 
     func run() throws {
         CrashPoints.refuseMistypedArming()
+        let progress = ProgressDisplay(enabled: isatty(STDERR_FILENO) == 1 && !json && !dryRun)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
-            return handler
+            return ProgressAwareLogHandler(base: handler, display: progress)
         }
         let logger = Logger(label: "tidemark")
         let configs = try tableConfigs(logger: logger)
-        let stops = StopSignals.install()
+        let stops = StopSignals.install(progress: progress)
 
         var options = LoadOptions()
         options.strategy = strategy
@@ -106,6 +107,7 @@ struct Load: ParsableCommand {
         options.reconcile.bisectionFactor = bisectionFactor
         options.reconcile.leafSize = leafSize
         options.reconcile.reloadFraction = reloadFraction
+        options.rowsCommitted = { progress.rowsCommitted($0) }
 
         let sourceURL = try DatabaseURL(source)
         let targetURL = try DatabaseURL(target)
@@ -143,14 +145,14 @@ struct Load: ParsableCommand {
         }
 
         let started = Date()
-        let progress = Progress(total: configs.count, enabled: isatty(STDERR_FILENO) == 1 && !json)
+        progress.start(total: configs.count)
         let printsJSON = json
         let results: [LoadResult]
         if let sourceFactory, let targetFactory {
             let run = TableRun(source: sourceFactory, target: targetFactory, options: options, logger: logger,
                                usage: usage, jobs: jobs)
-            results = run.run(configs) { result in
-                progress.finished(result)
+            results = run.run(configs, started: { progress.tableStarted($0) }) { result in
+                progress.tableFinished(result)
                 if printsJSON, let line = try? JSONLine.encode(result) { print(line) }
             }
         } else {
@@ -163,13 +165,15 @@ struct Load: ParsableCommand {
                                      logger: logger, usage: usage)
             let names = loader.checkNames(configs)
             results = TableRun.ordered(configs).map { config in
+                progress.tableStarted(config.name)
                 let result = loader.load(config, names: names)
-                progress.finished(result)
+                progress.tableFinished(result)
                 if printsJSON, let line = try? JSONLine.encode(result) { print(line) }
                 return result
             }
         }
         let summary = RunSummary(results, wallSeconds: Date().timeIntervalSince(started))
+        progress.finish()
         FileHandle.standardError.write(Data((summary.text + "\n").utf8))
         if json { print(try JSONLine.encode(summary.json)) }
         do {
@@ -242,34 +246,9 @@ enum TableSelection {
     }
 }
 
-/// The live line on a terminal: tables done of all, and rows per second so far. Nothing when not a terminal.
-final class Progress: @unchecked Sendable {
-    private let lock = NSLock()
-    private let total: Int
-    private let enabled: Bool
-    private let started = Date()
-    private var done = 0
-    private var rows = 0
-
-    init(total: Int, enabled: Bool) {
-        self.total = total
-        self.enabled = enabled
-    }
-
-    func finished(_ result: LoadResult) {
-        guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        done += 1
-        rows += result.rows_read
-        let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)
-        let line = "[\(done)/\(total)] last: \(result.table)\(result.succeeded ? "" : " FAILED"), \(Int(rate)) rows/s"
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)\n".utf8))
-    }
-}
-
-/// SIGINT and SIGTERM stop the run between batches: the open transaction rolls back, the table is marked failed
-/// with the reason, locks are released, and the exit status is 128 + the signal. A second signal exits at once.
+/// SIGINT and SIGTERM stop the run: the statements in flight are interrupted, the open transaction rolls back,
+/// the table is marked failed with the reason, locks are released, and the exit status is 128 + the signal. A
+/// second signal exits at once.
 final class StopSignals: @unchecked Sendable {
     private let lock = NSLock()
     private var first: Int32?
@@ -281,25 +260,25 @@ final class StopSignals: @unchecked Sendable {
         return first
     }
 
-    static func install() -> StopSignals {
+    static func install(progress: ProgressDisplay) -> StopSignals {
         let stops = StopSignals()
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stops.receive(signalNumber) }
+            source.setEventHandler { stops.receive(signalNumber, progress: progress) }
             source.resume()
             stops.sources.append(source)
         }
         return stops
     }
 
-    private func receive(_ signalNumber: Int32) {
+    private func receive(_ signalNumber: Int32, progress: ProgressDisplay) {
         lock.lock()
         let again = first != nil
         if !again { first = signalNumber }
         lock.unlock()
         if again { _exit(128 + signalNumber) }
-        FileHandle.standardError.write(Data("etl-run: stopping after the current batch (again to stop at once)\n".utf8))
+        progress.write("etl-run: stopping: interrupting the statements in flight (again to stop at once)\n")
         LoadCancellation.request(reason: signalNumber == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
     }
 }

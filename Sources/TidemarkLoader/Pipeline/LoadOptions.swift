@@ -25,6 +25,9 @@ public struct LoadOptions: Sendable {
     public var skipLocked = false
     /// Bisection and repair settings of the `reconcile` policy.
     public var reconcile = ReconcileSettings()
+    /// Hears how many rows each batch read, once they are committed (from the loading thread): `etl-run`'s
+    /// progress line counts them.
+    public var rowsCommitted: (@Sendable (Int) -> Void)?
 
     public init(runID: String = LoadOptions.newRunID()) {
         self.runID = runID

@@ -77,8 +77,11 @@ public final class TableLoader {
                 logger: Logger = Logger(label: "tidemark"), usage: MethodUsage? = nil) {
         self.source = source
         self.target = target
-        self.sourceFactory = sourceFactory
-        self.targetFactory = targetFactory
+        // A stop interrupts what these connections, and every worker's, are running.
+        LoadCancellation.watch(source)
+        LoadCancellation.watch(target)
+        self.sourceFactory = LoadCancellation.watching(sourceFactory)
+        self.targetFactory = LoadCancellation.watching(targetFactory)
         self.options = options
         self.logger = logger
         self.usage = usage ?? MethodUsage(runID: options.runID)
@@ -137,7 +140,8 @@ public final class TableLoader {
             try usage.measure("TableLoader.load") {
                 try loadTable(config, into: &result, checkpointer: &checkpointer, fence: &fence)
             }
-        } catch {
+        } catch let thrown {
+            let error = LoadCancellation.surfaced(thrown)
             result.error = String(describing: error)
             logger.error("Failed to load \(config.name): \(error)")
             // A name conflict writes nothing: a tracking row for this name would be the other table's too.
@@ -208,7 +212,8 @@ public final class TableLoader {
                                  readsAhead: source.sessionID != target.sessionID),
             writer: BatchWriter(plan: plan, target: target, factory: targetFactory, clock: clock),
             checkpointer: Checkpointer(plan: plan, tracking: tracking, stored: stored, runID: options.runID,
-                                       fence: fence!, usage: usage, clock: clock),
+                                       fence: fence!, usage: usage, clock: clock,
+                                       rowsCommitted: options.rowsCommitted),
             options: options, logger: logger, usage: usage)
         checkpointer = load.checkpointer
         try load.writer.rejections.ensureExists()
@@ -219,6 +224,8 @@ public final class TableLoader {
         let strategy = Strategies.make(plan.strategy)
         try load.read(full: plan.isFullLoad, with: strategy)
 
+        // Before the checksum queries: a stop that came between statements interrupted none.
+        try LoadCancellation.check()
         let policy = Policies.make(plan.policy, settings: options.reconcile)
         let recovery = try usage.measure("Pipeline.recover") {
             try policy.recover(load, reload: FullReload(load: load, strategy: strategy))
@@ -229,6 +236,9 @@ public final class TableLoader {
         result.rows_deleted = recovery.rowsDeleted
         result.verified = recovery.verified
 
+        // A statement a stop interrupted may have ended without an error (MySQL's SLEEP returns 1): nothing read
+        // after the stop is trusted as complete.
+        try LoadCancellation.check()
         try load.checkpointer.finish()
         load.checkpointer.outstandingRejections = try reportRejections(config, in: load.writer.rejections, into: &result)
     }

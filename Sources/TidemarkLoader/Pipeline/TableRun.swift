@@ -39,10 +39,10 @@ public struct TableRun {
         }.map(\.element)
     }
 
-    /// Loads every table; `finished` hears each result as it comes (from the job's thread, one at a time).
-    /// Returns the results in the order the tables were given.
-    public func run(_ configs: [TableConfig], finished: @escaping @Sendable (LoadResult) -> Void = { _ in })
-        -> [LoadResult]
+    /// Loads every table; `started` hears each table a job takes up, `finished` each result as it comes (from
+    /// the job's thread). Returns the results in the order the tables were given.
+    public func run(_ configs: [TableConfig], started: @escaping @Sendable (String) -> Void = { _ in },
+                    finished: @escaping @Sendable (LoadResult) -> Void = { _ in }) -> [LoadResult]
     {
         let order = Self.ordered(configs)
         // A connection that fails here fails again in each job, where it is each table's to report.
@@ -62,7 +62,7 @@ public struct TableRun {
         let work = RunWork(run: self, order: order, names: names)
         let jobCount = min(jobs, max(order.count, 1))
         DispatchQueue.concurrentPerform(iterations: jobCount) { _ in
-            work.job(queue: queue, results: results, finished: finished)
+            work.job(queue: queue, results: results, started: started, finished: finished)
         }
         let byName = Dictionary(zip(order.map(\.name), results.all()), uniquingKeysWith: { a, _ in a })
         return configs.map { byName[$0.name]! }
@@ -70,7 +70,7 @@ public struct TableRun {
 
     /// One job: its own connections, then tables from the queue until it is empty.
     fileprivate func job(_ order: [TableConfig], names: RunNames, queue: WorkQueue, results: ResultSlots,
-                         finished: @Sendable (LoadResult) -> Void) {
+                         started: @Sendable (String) -> Void, finished: @Sendable (LoadResult) -> Void) {
         var connections: Result<(any Connection, any Connection), any Error> = Result { (try source(), try target()) }
         defer { if case .success(let (s, t)) = connections { s.close(); t.close() } }
         while let index = queue.next() {
@@ -82,6 +82,7 @@ public struct TableRun {
                 finished(result)
                 continue
             }
+            started(order[index].name)
             switch connections {
             case .success(let (s, t)):
                 let loader = TableLoader(source: s, target: t, sourceFactory: source, targetFactory: target,
@@ -120,8 +121,9 @@ private struct RunWork: @unchecked Sendable {
     let order: [TableConfig]
     let names: RunNames
 
-    func job(queue: WorkQueue, results: ResultSlots, finished: @Sendable (LoadResult) -> Void) {
-        run.job(order, names: names, queue: queue, results: results, finished: finished)
+    func job(queue: WorkQueue, results: ResultSlots, started: @Sendable (String) -> Void,
+             finished: @Sendable (LoadResult) -> Void) {
+        run.job(order, names: names, queue: queue, results: results, started: started, finished: finished)
     }
 }
 

@@ -10,6 +10,7 @@ final class Checkpointer {
     private let tracking: LoadStatusTable
     private let usage: MethodUsage
     private let clock: @Sendable () -> LocalTimestamp
+    private let rowsCommitted: (@Sendable (Int) -> Void)?
     private var trackingRow: TrackingRow
 
     /// The cursor as last committed.
@@ -24,8 +25,10 @@ final class Checkpointer {
 
     /// `fence` is this run's: taken with the table's lock (see ``TrackingRow/fence``).
     init(plan: TablePlan, tracking: LoadStatusTable, stored: TrackingRow?, runID: String, fence: Int64,
-         usage: MethodUsage, clock: @escaping @Sendable () -> LocalTimestamp) {
+         usage: MethodUsage, clock: @escaping @Sendable () -> LocalTimestamp,
+         rowsCommitted: (@Sendable (Int) -> Void)? = nil) {
         self.plan = plan
+        self.rowsCommitted = rowsCommitted
         self.tracking = tracking
         self.usage = usage
         self.clock = clock
@@ -72,6 +75,7 @@ final class Checkpointer {
     /// Counts work written outside ``commit(_:with:mode:)`` (parallel workers, repairs).
     func count(read: Int = 0, written: Int = 0, rejected: Int = 0) {
         rowsRead += read
+        if read > 0 { rowsCommitted?(read) }
         rowsWritten += written
         rowsRejected += rejected
     }

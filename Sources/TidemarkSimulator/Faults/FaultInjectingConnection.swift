@@ -50,6 +50,7 @@ public final class FaultInjectingConnection: Connection {
 
     public var dialect: any SQLDialect { base.dialect }
     public var sessionID: ObjectIdentifier { base.sessionID }
+    public var interrupter: any StatementInterrupter { base.interrupter }
     public var isInTransaction: Bool { base.isInTransaction }
     public func close() { base.close() }
 
