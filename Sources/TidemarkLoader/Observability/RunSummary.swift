@@ -61,7 +61,7 @@ public struct RunSummary: Sendable, Encodable {
             let reason = (r.error ?? "").split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             lines.append("FAILED  \(r.table): \(reason.count > 300 ? String(reason.prefix(300)) + "…" : reason)")
         }
-        lines.append("\(tables) tables: \(succeeded) loaded, \(failed) failed, \(skipped) skipped; rows read \(rows_read), "
+        lines.append("\(tables) \(tables == 1 ? "table" : "tables"): \(succeeded) loaded, \(failed) failed, \(skipped) skipped; rows read \(rows_read), "
             + "loaded \(rows_loaded), repaired \(rows_repaired), deleted \(rows_deleted), rejected \(rows_rejected); "
             + "wall time \(String(format: "%.2f", wall_s)) s")
         return lines.joined(separator: "\n")
