@@ -158,7 +158,7 @@ public enum CrashSweep {
         config.primaryIncrementalColumn = key
         config.incrementalStrategy = crash.cursorMode
         config.batchSize = batchSize
-        config.verify = crash.recovery == .reconcile ? .everyRun : .off
+        config.verify = crash.recovery == .reconcile ? .full : .off
         return LoaderProcess.tablesFile([table: config])
     }
 
