@@ -4,7 +4,7 @@ import TidemarkSimulator
 
 /// The `reconcile/rolling` column: its expectations are derived from the steps — found by the first run when
 /// counts, bounds or a failed run show the stale state, within `verify_cycle` runs when only the slice can —
-/// and the cell stretches its runs to the cycle.
+/// and the cell stretches its runs to the cycle so the last slice comes up.
 @Suite struct RollingColumnTests {
     static let directory = ScenarioLibrary.defaultDirectory()
 
@@ -20,7 +20,8 @@ import TidemarkSimulator
         ("stale-medication", 1), ("phantoms", 1), ("truncated-analytics", 1), ("recreated-target", 1),
         ("watermark-ahead", 1), ("user-objects-repair", 1),
         // Same counts: only the slice sees them, within the cycle of 4.
-        ("edit-without-bump", PolicyColumn.rollingCycle), ("offsetting-counts", PolicyColumn.rollingCycle),
+        ("edit-without-bump", PolicyColumn.rollingCycle), ("edit-high-in-key-space", PolicyColumn.rollingCycle),
+        ("offsetting-counts", PolicyColumn.rollingCycle),
         ("composite-key", PolicyColumn.rollingCycle), ("type-zoo", PolicyColumn.rollingCycle),
     ])
     func `a stale state must be found by the run its kind allows`(scenario: String, foundBy: Int) throws {
@@ -52,5 +53,19 @@ import TidemarkSimulator
         // The runs step was stretched to the cycle, and the slice that holds the edits found them.
         #expect(Set(cell.runs.map(\.index)).count == PolicyColumn.rollingCycle)
         #expect(cell.firstFallbackRun.map { $0 <= PolicyColumn.rollingCycle } == true)
+    }
+
+    @Test func `edits at the top of the key space are found by the last slice, on the cycle's last run`() throws {
+        let scenarios = try ScenarioLibrary.named(["edit-high-in-key-space"], in: Self.directory)
+        var options = SimulationOptions()
+        options.strategies = [.standard]
+        options.policies = [PolicyColumn(.reconcile), .reconcileRolling]
+        let report = try Simulation.run(
+            scenarios, configs: try ScenarioLibrary.tableConfigs(scenarioDirectory: Self.directory), options: options)
+        for cell in report.cells { #expect(cell.status == .passed, "\(cell.id): \(cell.failures)") }
+        let full = try #require(report.cells.first { $0.column == PolicyColumn(.reconcile) })
+        let rolling = try #require(report.cells.first { $0.column == .reconcileRolling })
+        #expect(full.firstFallbackRun == 1)
+        #expect(rolling.firstFallbackRun == PolicyColumn.rollingCycle)
     }
 }
