@@ -6,3 +6,4 @@ import TidemarkConfig
 extension StrategyChoice: ExpressibleByArgument {}
 extension StrategyKind: ExpressibleByArgument {}
 extension PolicyKind: ExpressibleByArgument {}
+extension VerifyMode: ExpressibleByArgument {}

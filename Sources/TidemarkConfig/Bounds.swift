@@ -6,6 +6,8 @@ public enum Bounds {
     public static let batchSize = 1...1_000_000
     /// Ten years of 365.25 days: a watermark moved back by it stays far from `Int64`'s limits.
     public static let lookbackSeconds = 0...315_576_000
+    /// `verify_cycle`: runs a rolling verification takes to cover a table (one slice per run).
+    public static let verifyCycle = 1...10_000
     /// `estimated_rows` only steers `auto`'s choice of strategy.
     public static let estimatedRows = 0...1_000_000_000_000
     /// `estimated_size_mb`: one exabyte.

@@ -55,10 +55,26 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Equatable {
     case reconcile
 }
 
-/// When the loader compares target against source after a load.
-public enum VerifyMode: String, Sendable, Equatable, CaseIterable {
-    case everyRun = "every_run"
+/// How much of a table `reconcile` compares with the source after a load: `full`, every row every run;
+/// `rolling`, the cheap invariants, this run's writes and one slice of the key space, so every row is compared
+/// within `verify_cycle` runs; `off`, nothing.
+public enum VerifyMode: String, Sendable, Equatable, CaseIterable, Codable {
+    case full
+    case rolling
     case off
+
+    /// Accepts the earlier spelling `every_run` as `full`, so existing configs keep their meaning.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "full", "every_run": self = .full
+        case "rolling": self = .rolling
+        case "off": self = .off
+        default: return nil
+        }
+    }
+
+    /// Runs a rolling verification takes to cover the whole table when `verify_cycle` is not set.
+    public static let defaultCycle = 7
 }
 
 /// What rejected rows make of a run (dbt-style severity): `error` (the default) fails the table's run, exit 1,
@@ -103,6 +119,8 @@ public struct TableConfig: Sendable, Equatable {
     public var lookbackSeconds: Int?
     public var syncProfile: SyncProfile?
     public var verify: VerifyMode?
+    /// Runs over which `verify: rolling` covers every row (``VerifyMode/defaultCycle`` when nil).
+    public var verifyCycle: Int?
     public var onReject: RejectSeverity?
     public var relationships: [Relationship]
     /// `column_types:`: logical types chosen instead of the source declarations' (see ``ColumnTypeOverride``).
@@ -124,6 +142,7 @@ public struct TableConfig: Sendable, Equatable {
         self.lookbackSeconds = nil
         self.syncProfile = nil
         self.verify = nil
+        self.verifyCycle = nil
         self.onReject = nil
         self.relationships = []
         self.columnTypes = []
@@ -147,6 +166,7 @@ public struct TableConfig: Sendable, Equatable {
         merged.lookbackSeconds = override.lookbackSeconds ?? lookbackSeconds
         merged.syncProfile = override.syncProfile ?? syncProfile
         merged.verify = override.verify ?? verify
+        merged.verifyCycle = override.verifyCycle ?? verifyCycle
         merged.onReject = override.onReject ?? onReject
         if !override.relationships.isEmpty { merged.relationships = override.relationships }
         if !override.columnTypes.isEmpty { merged.columnTypes = override.columnTypes }

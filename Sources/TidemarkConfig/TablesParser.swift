@@ -189,6 +189,8 @@ struct TablesParser {
             config.syncProfile = try reader.choice(value, of: SyncProfile.self)
         case "verify":
             config.verify = try reader.choice(value, of: VerifyMode.self)
+        case "verify_cycle":
+            config.verifyCycle = try reader.integer(value, in: Bounds.verifyCycle)
         case "on_reject":
             config.onReject = try reader.choice(value, of: RejectSeverity.self)
         case "relationships":

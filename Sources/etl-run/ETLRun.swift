@@ -48,6 +48,8 @@ struct Load: ParsableCommand {
     var strategy: StrategyChoice = .auto
     @Option(help: "What happens when the target is stale (default: the table's `policy:`, else reconcile).")
     var policy: PolicyKind?
+    @Option(help: "How much reconcile verifies: full (every row), rolling (counts, this run's writes and one slice of the key space per run), off (default: the table's `verify:`, else full).")
+    var verify: VerifyMode?
     @Flag(help: "Read every source row (upsert; nothing is truncated).") var full = false
     @Option(help: "PostgreSQL schema of the source tables.") var sourceSchema = "public"
     @Option(help: "PostgreSQL schema of the target tables.") var targetSchema = "raw"
@@ -99,6 +101,7 @@ struct Load: ParsableCommand {
         var options = LoadOptions()
         options.strategy = strategy
         options.policy = policy
+        options.verify = verify
         options.forceFull = full
         options.sourceSchema = sourceSchema
         options.targetSchema = targetSchema

@@ -28,7 +28,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "The engines of source and target.") var backend: BackendChoice = .one(.sqlite)
     @Option(name: .customLong("strategy"), help: "Only this strategy (repeatable).")
     var strategyFilter: [StrategyKind] = []
-    @Option(name: .customLong("policy"), help: "Only this policy (repeatable).") var policyFilter: [PolicyKind] = []
+    @Option(name: .customLong("policy"), help: "Only this policy column, `reconcile/rolling` included (repeatable).") var policyFilter: [PolicyColumn] = []
     @OptionGroup var harness: HarnessOptions
     @Option(help: "Write one JUnit testcase per cell to this file.") var junit: String?
     @Flag(help: "Show the loader's log lines on stderr.") var verbose = false
@@ -153,6 +153,7 @@ enum BackendChoice: RawRepresentable, CaseIterable, ExpressibleByArgument {
 
 // The crash sweep's choices as command-line values (their raw values are the spellings).
 extension IncrementalLogic: ExpressibleByArgument {}
+extension PolicyColumn: ExpressibleByArgument {}
 extension CrashPoint: ExpressibleByArgument {}
 extension CrashPoints.Action: ExpressibleByArgument {}
 extension CrashRecovery: ExpressibleByArgument {}

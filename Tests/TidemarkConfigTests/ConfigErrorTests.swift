@@ -63,7 +63,7 @@ struct ConfigErrorTests {
         BadField(lines: "    policy: yes\n", line: 3, field: "policy",
                  message: "expected one of none, hybrid, reconcile, found 'yes'"),
         BadField(lines: "    verify: [every_run]\n", line: 3, field: "verify",
-                 message: "expected one of every_run, off, found a list"),
+                 message: "expected one of full, rolling, off, found a list"),
         BadField(lines: "    primary_key: {PatNum: 1}\n", line: 3, field: "primary_key",
                  message: "expected a column name or a list of column names, found a mapping"),
         BadField(lines: "    primary_key: ''\n", line: 3, field: "primary_key",

@@ -22,6 +22,7 @@ struct OverrideTests {
             lookback_seconds: 60
             sync_profile: in_place_updates
             verify: "off"
+            verify_cycle: 3
             on_reject: warn
             relationships: [{column: A, references: p.A}]
             column_types: {A: smallint}

@@ -25,7 +25,7 @@ struct TidemarkFieldTests {
         #expect(table.policy == .reconcile)
         #expect(table.lookbackSeconds == 3600)
         #expect(table.syncProfile == .appendOnly)
-        #expect(table.verify == .everyRun)
+        #expect(table.verify == .full)  // written every_run, the earlier spelling of full
         #expect(table.relationships == [
             Relationship(column: "MedicationNum", parentTable: "medication", parentColumn: "MedicationNum",
                          filter: "MedicationNum != 0"),
@@ -59,6 +59,32 @@ struct TidemarkFieldTests {
     @Test func verifyOffIsNotABoolean() throws {
         let file = try TablesFile.parse(oneTable("    verify: off\n"), file: "tables.yml")
         #expect(file["t"]?.verify == .off)
+    }
+
+    @Test func verifyModesAndTheirCycle() throws {
+        #expect(try TablesFile.parse(oneTable("    verify: every_run\n"), file: "tables.yml")["t"]?.verify == .full)
+        #expect(try TablesFile.parse(oneTable("    verify: full\n"), file: "tables.yml")["t"]?.verify == .full)
+        let rolling = try TablesFile.parse(oneTable("    verify: rolling\n    verify_cycle: 3\n"), file: "tables.yml")["t"]
+        #expect(rolling?.verify == .rolling)
+        #expect(rolling?.verifyCycle == 3)
+        #expect(try TablesFile.parse(oneTable("    verify: rolling\n"), file: "tables.yml")["t"]?.verifyCycle == nil)
+        #expect(throws: ConfigError.self) { try TablesFile.parse(oneTable("    verify_cycle: 0\n"), file: "tables.yml") }
+        #expect(throws: ConfigError.self) { try TablesFile.parse(oneTable("    verify: sometimes\n"), file: "tables.yml") }
+    }
+
+    /// Defaults shared through a YAML merge key reach every table that merges them; a table's own field wins.
+    @Test func verifyFromSharedDefaults() throws {
+        let yaml = """
+            defaults: &defaults {verify: rolling, verify_cycle: 5}
+            tables:
+              a: {<<: *defaults}
+              b: {<<: *defaults, verify: full}
+            """
+        let file = try TablesFile.parse(yaml, file: "tables.yml")
+        #expect(file["a"]?.verify == .rolling)
+        #expect(file["a"]?.verifyCycle == 5)
+        #expect(file["b"]?.verify == .full)
+        #expect(file["b"]?.verifyCycle == 5)
     }
 
     @Test func onRejectReadsItsTwoSeverities() throws {

@@ -56,9 +56,10 @@ struct LoadBench {
     @discardableResult
     func load(_ config: TableConfig, strategy: StrategyKind, policy: PolicyKind = .hybrid, full: Bool = false,
               batchSize: Int? = nil, failInsideCommit: Int? = nil,
-              reconcile: ReconcileSettings = ReconcileSettings()) -> LoadResult {
+              reconcile: ReconcileSettings = ReconcileSettings(), verify: VerifyMode? = nil) -> LoadResult {
         var options = LoadOptions()
         options.reconcile = reconcile
+        options.verify = verify
         options.strategy = .fixed(strategy)
         options.policy = policy
         options.forceFull = full

@@ -26,7 +26,7 @@ import TidemarkTestSupport
             scenarios, configs: try ScenarioLibrary.tableConfigs(scenarioDirectory: Self.directory), options: options)
         let ran = report.cells.filter { $0.status != .notRun }
         let buildable = scenarios[0].backends?.contains(backend) ?? true
-        #expect(ran.count == (buildable ? StrategyKind.allCases.count * PolicyKind.allCases.count : 0))
+        #expect(ran.count == (buildable ? StrategyKind.allCases.count * PolicyColumn.allCases.count : 0))
         for cell in report.cells where cell.status == .failed {
             Issue.record("\(cell.id): \(cell.failures.joined(separator: "; "))")
         }

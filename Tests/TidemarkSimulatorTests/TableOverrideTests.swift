@@ -32,7 +32,7 @@ import TidemarkSimulator
         var options = SimulationOptions()
         // Parallel commits per key range, so its rows at the fault depend on the workers' timing.
         options.strategies = [.standard, .streaming, .chunked, .copy]
-        options.policies = [.none]
+        options.policies = [PolicyColumn(.none)]
         let configs = try ScenarioLibrary.tableConfigs(scenarioDirectory: ScenarioLibrary.defaultDirectory())
         let report = try Simulation.run([scenario], configs: configs, options: options)
         #expect(report.cells.count == 4)

@@ -12,7 +12,7 @@ public struct KeylessPlan: Sendable {
     /// The strategy the config or command line chose; it names the run, while the reads are the comparison's.
     public let strategy: StrategyKind
     public let policy: PolicyKind
-    public let verify: Bool
+    public let verifyMode: VerifyMode
     public let batchSize: Int
     /// `--full`: rewrite the table in one transaction even when little differs.
     public let forceFull: Bool
@@ -20,6 +20,9 @@ public struct KeylessPlan: Sendable {
     public let warnings: [String]
     /// The dry run's line per `column_types:` entry.
     public var columnTypeOverrides: [String] = []
+
+    /// Whether `reconcile` checks the table again after writing.
+    public var verify: Bool { verifyMode != .off }
 
     /// What a run of this table does, for the dry run and the log.
     public var summary: String {
@@ -72,7 +75,7 @@ struct KeylessPlanner {
         return KeylessPlan(
             table: name, source: sourceTable, target: targetTable, columns: columns,
             strategy: planner.chooseStrategy(config), policy: options.policy ?? config.policy ?? .reconcile,
-            verify: config.verify != .off, batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
+            verifyMode: options.verifyMode(for: config), batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
             forceFull: options.forceFull, schemaChanges: sync.changes, warnings: sync.warnings,
             columnTypeOverrides: overrideNotes)
     }

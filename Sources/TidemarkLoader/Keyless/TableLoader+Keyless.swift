@@ -28,6 +28,13 @@ extension TableLoader {
         result.fallback = outcome.fallback
         result.fallback_reason = outcome.reason
         result.verified = outcome.verified
+        if outcome.verified {
+            // The comparison is of the whole table whatever the mode: a multiset has no key ranges to slice.
+            result.verification = plan.verifyMode == .rolling
+                ? VerificationScope.widened(because: RollingVerification.keylessReason) : VerificationScope.full
+        } else if plan.policy == .reconcile {
+            result.verification = plan.verifyMode == .off ? VerificationScope.off : nil
+        }
         result.rows_rejected = try reportRejections(
             config, in: RejectedRowsTable(connection: target, schema: plan.target.schema), into: &result)
     }

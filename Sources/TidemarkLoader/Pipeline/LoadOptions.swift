@@ -8,6 +8,8 @@ public typealias ConnectionFactory = @Sendable () throws -> any Connection
 public struct LoadOptions: Sendable {
     public var strategy: StrategyChoice?
     public var policy: PolicyKind?
+    /// `--verify`: how much `reconcile` verifies, over every table's `verify:`.
+    public var verify: VerifyMode?
     public var forceFull = false
     /// PostgreSQL schema of the source tables.
     public var sourceSchema = "public"
@@ -31,6 +33,11 @@ public struct LoadOptions: Sendable {
 
     public init(runID: String = LoadOptions.newRunID()) {
         self.runID = runID
+    }
+
+    /// The verification a table gets: `--verify`, else its `verify:`, else `full`.
+    public func verifyMode(for config: TableConfig) -> VerifyMode {
+        verify ?? config.verify ?? .full
     }
 
     public static func newRunID() -> String {

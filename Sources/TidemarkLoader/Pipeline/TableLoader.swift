@@ -17,6 +17,10 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var rows_deleted: Int
     public var verified: Bool
     public var duration_s: Double
+    /// What this run compared with the source: `full` (every row: what `verified: true` proves), `rolling k/n`
+    /// (counts, key bounds, this run's writes and slice k of n — `verified` stays false, a slice is no proof of
+    /// the whole table), `full (widened from rolling: …)`, `off`; null when the policy does not verify.
+    public var verification: String?
     // Beyond the contract:
     public var rows_read: Int
     /// Rows rejected and not in the target as the source has them, after this run (outstanding, not only this
@@ -36,7 +40,7 @@ public struct LoadResult: Sendable, Codable, Equatable {
     // contract, and consumers should find every field.
     private enum CodingKeys: String, CodingKey {
         case table, strategy, policy, rows_loaded, fallback, fallback_reason, rows_repaired, rows_deleted, verified,
-            duration_s, rows_read, rows_rejected, full_load, cursor_before, cursor_after, error, warnings, skipped
+            duration_s, verification, rows_read, rows_rejected, full_load, cursor_before, cursor_after, error, warnings, skipped
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,6 +55,7 @@ public struct LoadResult: Sendable, Codable, Equatable {
         try c.encode(rows_deleted, forKey: .rows_deleted)
         try c.encode(verified, forKey: .verified)
         try c.encode(duration_s, forKey: .duration_s)
+        try c.encode(verification, forKey: .verification)
         try c.encode(rows_read, forKey: .rows_read)
         try c.encode(rows_rejected, forKey: .rows_rejected)
         try c.encode(full_load, forKey: .full_load)
@@ -235,6 +240,7 @@ public final class TableLoader {
         result.rows_repaired = recovery.rowsRepaired
         result.rows_deleted = recovery.rowsDeleted
         result.verified = recovery.verified
+        result.verification = recovery.verification
 
         // A statement a stop interrupted may have ended without an error (MySQL's SLEEP returns 1): nothing read
         // after the stop is trusted as complete.

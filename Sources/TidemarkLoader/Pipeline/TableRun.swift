@@ -102,7 +102,7 @@ extension LoadResult {
     /// A table's result before anything was done.
     static func nothingYet(_ table: String) -> LoadResult {
         LoadResult(table: table, strategy: "", policy: "", rows_loaded: 0, fallback: .none, fallback_reason: nil,
-                   rows_repaired: 0, rows_deleted: 0, verified: false, duration_s: 0, rows_read: 0, rows_rejected: 0,
+                   rows_repaired: 0, rows_deleted: 0, verified: false, duration_s: 0, verification: nil, rows_read: 0, rows_rejected: 0,
                    full_load: false, cursor_before: "none", cursor_after: "none", error: nil, warnings: [],
                    skipped: nil)
     }

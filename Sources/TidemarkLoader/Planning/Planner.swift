@@ -140,9 +140,10 @@ struct Planner {
         }
 
         let policy = options.policy ?? config.policy ?? .reconcile
+        let verifyMode = options.verifyMode(for: config)
         // A configured key the source does not declare may hold duplicates, which upserts would silently collapse
         // into one row each. Checked when this run reads or verifies every row anyway.
-        if !config.primaryKey.isEmpty, fullReason != nil || (policy == .reconcile && config.verify != .off),
+        if !config.primaryKey.isEmpty, fullReason != nil || (policy == .reconcile && verifyMode == .full),
            try source.primaryKey(of: sourceTable) != key
         {
             try checkUnique(key, of: sourceTable, table: name)
@@ -153,7 +154,8 @@ struct Planner {
             timestampColumn: timestampColumn, mode: mode, strategy: chooseStrategy(config),
             policy: policy,
             batchSize: max(1, options.batchSize ?? config.batchSize ?? 10_000),
-            lookbackSeconds: config.lookbackSeconds ?? 0, verify: config.verify != .off, storedCursor: fullReason == nil ? cursor : .empty,
+            lookbackSeconds: config.lookbackSeconds ?? 0, verifyMode: verifyMode,
+            verifyCycle: config.verifyCycle ?? VerifyMode.defaultCycle, storedCursor: fullReason == nil ? cursor : .empty,
             isFullLoad: fullReason != nil, fullLoadReason: fullReason, schemaChanges: sync.changes, warnings: warnings,
             columnTypeOverrides: overrideNotes)
     }

@@ -44,8 +44,10 @@ public struct TablePlan: Sendable {
     public let policy: PolicyKind
     public let batchSize: Int
     public let lookbackSeconds: Int
-    /// Whether `reconcile` verifies this table (`verify: off` in tables.yml turns it off).
-    public let verify: Bool
+    /// How much `reconcile` verifies of this table (`verify:` in tables.yml, `--verify`).
+    public let verifyMode: VerifyMode
+    /// Runs over which `verify: rolling` covers every row.
+    public let verifyCycle: Int
     /// The cursor from the tracking row, after validation (empty when there is none or it was discarded).
     public let storedCursor: Cursor
     /// True when this run reads everything: `--full`, no usable cursor, or a re-synchronisation after drift.
@@ -57,6 +59,9 @@ public struct TablePlan: Sendable {
     public let warnings: [String]
     /// The dry run's line per `column_types:` entry.
     public var columnTypeOverrides: [String] = []
+
+    /// Whether `reconcile` verifies this table at all.
+    public var verify: Bool { verifyMode != .off }
 
     var columnNames: [String] { columns.map(\.name) }
     var keyIndices: [Int] { keyColumns.map { key in columns.firstIndex { $0.name == key }! } }

@@ -9,6 +9,8 @@ struct RecoveryOutcome {
     var rowsRepaired = 0
     var rowsDeleted = 0
     var verified = false
+    /// What was compared (``VerificationScope``); nil when the policy does not verify.
+    var verification: String?
 }
 
 /// The one place that decides what happens when the target is stale. Every strategy gets the same policy, and
@@ -62,13 +64,14 @@ struct HybridPolicy: RecoveryPolicy {
 
 /// `reconcile`: after every incremental phase, verify the target by range checksums and repair only what
 /// differs (or reload the table in place when most of it does), all on one source snapshot; then derive the
-/// cursor from the verified source. `verify: off` in tables.yml skips it.
+/// cursor from the verified source. `verify: rolling` checks the cheap invariants and a slice first
+/// (``RollingVerification``) and goes on to every row only when they call for it; `verify: off` skips it.
 struct ReconcilePolicy: RecoveryPolicy {
     static let kind = PolicyKind.reconcile
     let settings: ReconcileSettings
 
     func recover(_ load: TableLoad, reload: FullReload) throws -> RecoveryOutcome {
-        guard load.plan.verify else { return RecoveryOutcome() }
+        guard load.plan.verify else { return RecoveryOutcome(verification: VerificationScope.off) }
         let plan = load.plan
         let source = load.reader.connection
         let target = load.writer.connection
@@ -76,13 +79,28 @@ struct ReconcilePolicy: RecoveryPolicy {
         return try source.readSnapshot(of: [plan.source]) {
             let verifier = try Verifier(plan: plan, source: source, target: target, settings: settings,
                                         excluded: try unchangedRejections(load), hash: hash)
+            var scope = VerificationScope.full
+            if plan.verifyMode == .rolling {
+                let rolling = RollingVerification(plan: plan, verifier: verifier, previous: load.checkpointer.previous,
+                                                  written: load.checkpointer.written)
+                switch try load.usage.measure("Verifier.rolling", rolling.check) {
+                case .clean(let slice, let next):
+                    load.checkpointer.recordRollingVerification(next: next, cycle: plan.verifyCycle)
+                    // Not `verified`: a slice and the invariants are no proof of every row.
+                    return RecoveryOutcome(verification: VerificationScope.rolling(slice: slice + 1, of: plan.verifyCycle))
+                case .widen(let reason):
+                    load.logger.info("\(plan.table): rolling verification widened to every row: \(reason)")
+                    scope = VerificationScope.widened(because: reason)
+                }
+            }
             guard let found = try load.usage.measure("Verifier.differences", verifier.differences) else {
-                return RecoveryOutcome(verified: true)
+                load.checkpointer.recordFullVerification()
+                return RecoveryOutcome(verified: true, verification: scope)
             }
             try settings.afterVerify?()
             let reloads = found.reloadAdvised
                 || (found.sourceCount > 0 && Double(found.count) > settings.reloadFraction * Double(found.sourceCount))
-            var outcome = RecoveryOutcome(fallback: reloads ? .full_reload : .repair, verified: true)
+            var outcome = RecoveryOutcome(fallback: reloads ? .full_reload : .repair, verified: true, verification: scope)
             if reloads {
                 (outcome.rowsRepaired, outcome.rowsDeleted) = try reload.replaceInPlace()
             } else {
@@ -106,6 +124,7 @@ struct ReconcilePolicy: RecoveryPolicy {
                     + "rows, target \(actual.count) in the range checked)")
             }
             load.checkpointer.count(written: outcome.rowsRepaired)
+            load.checkpointer.recordFullVerification()
             try load.checkpointer.checkpoint(try verifier.verifiedCursor())
 
             let reason = found.rowsInDifferingRanges.map {

@@ -36,6 +36,7 @@ struct ParallelStrategy: LoadStrategy {
         let batchSize = plan.batchSize
         let timestampIndex = plan.timestampIndex
         let holding = plan.mode.holdsTimestampDuringPass
+        let leading = plan.keyIndices[0]
         load.usage.measure("ParallelStrategy.workers") {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
                 let (source, writer) = workers.connections[index]
@@ -47,6 +48,7 @@ struct ParallelStrategy: LoadStrategy {
                         let written = try writer.connection.transaction { try writer.write(batch.map(\.values), .upsert) }
                         try CrashPoint.workerBatchCommitted.reach()
                         for row in batch {
+                            outcome.keys.add(row[leading])
                             guard let key = plan.cursorKey(of: row.values) else { continue }
                             outcome.cursor.advance(key: key, timestamp: timestampIndex.map { row[$0] },
                                                    holdingTimestamp: holding)
@@ -69,6 +71,7 @@ struct ParallelStrategy: LoadStrategy {
             switch outcome {
             case .success(let range):
                 checkpointer.count(read: range.read, written: range.written, rejected: range.rejected)
+                checkpointer.wrote(range.keys)
                 if firstFailure == nil { merged = merged.merged(with: range.cursor) }
             case .failure(let error):
                 if firstFailure == nil { firstFailure = error }
@@ -131,6 +134,8 @@ struct RangeOutcome: Sendable {
     var read = 0
     var written = 0
     var rejected = 0
+    /// The leading keys the range wrote (``WrittenKeys``).
+    var keys = WrittenKeys()
 }
 
 /// Worker results, written from the worker threads.

@@ -20,6 +20,10 @@ final class Checkpointer {
     private(set) var rowsRejected = 0
     /// Rejected rows on record for the table after the run, once counted.
     var outstandingRejections: Int?
+    /// The table's tracking row as this run found it (how the previous run ended).
+    let previous: TrackingRow?
+    /// The leading keys of the rows this run wrote, for `verify: rolling`.
+    private(set) var written = WrittenKeys()
 
     var target: any Connection { tracking.connection }
 
@@ -32,6 +36,7 @@ final class Checkpointer {
         self.tracking = tracking
         self.usage = usage
         self.clock = clock
+        self.previous = stored
         var row = stored ?? TrackingRow(tableName: plan.table, rowsLoaded: 0)
         row.runID = runID
         row.fence = fence
@@ -69,6 +74,8 @@ final class Checkpointer {
         }
         try CrashPoint.batchCommitted.reach()
         cursor = next
+        let leading = plan.keyIndices[0]
+        for row in rows { written.add(row[leading]) }
         count(read: rows.count, written: outcome.written, rejected: outcome.rejected)
     }
 
@@ -78,6 +85,23 @@ final class Checkpointer {
         if read > 0 { rowsCommitted?(read) }
         rowsWritten += written
         rowsRejected += rejected
+    }
+
+    /// Adds keys written outside ``commit(_:with:mode:)`` (parallel workers).
+    func wrote(_ keys: WrittenKeys) {
+        written.add(keys)
+    }
+
+    /// Moves `verify: rolling` to its next slice; stored with the run's final status.
+    func recordRollingVerification(next: SlicePosition, cycle: Int) {
+        trackingRow.verifySlice = Int64(next.slice)
+        trackingRow.verifyCycle = Int64(cycle)
+        trackingRow.verifyPosition = next.start
+    }
+
+    /// Notes that every row was verified now; stored with the run's next write.
+    func recordFullVerification() {
+        trackingRow.lastFullVerifyAt = clock()
     }
 
     /// Stores `newCursor` on its own, after work that was already committed (parallel ranges, a repair).

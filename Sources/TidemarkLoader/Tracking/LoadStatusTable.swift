@@ -38,6 +38,17 @@ public struct TrackingRow: Sendable, Equatable {
     /// in progress keeps its own in `pass_timestamp_value`. (Before, it was the highest timestamp read so far,
     /// even by a pass that was interrupted.)
     public static let currentCursorFormat: Int64 = 2
+
+    // `verify: rolling`'s place in its cycle (see ``RollingVerification``).
+    /// The slice the next rolling verification checks, 0-based; NULL before the first one.
+    public var verifySlice: Int64?
+    /// The `verify_cycle` that slice counts in: a changed cycle starts over at slice 0.
+    public var verifyCycle: Int64?
+    /// The leading key where the next slice starts; NULL for the first slice (open below).
+    public var verifyPosition: Int64?
+    /// When a verification of every row of the table (`full`, or `rolling` widened to full) last ended clean
+    /// or repaired (wall clock, like `_loaded_at`).
+    public var lastFullVerifyAt: LocalTimestamp?
 }
 
 /// The columns of `etl_load_status` Tidemark creates, for code outside the loader that names them (a scenario's
@@ -79,6 +90,10 @@ struct LoadStatusTable {
         ColumnDefinition("pass_timestamp_value", .text),
         ColumnDefinition("pass_timestamp_key", .text),
         ColumnDefinition("cursor_format", .bigint),
+        ColumnDefinition("verify_slice", .bigint),
+        ColumnDefinition("verify_cycle", .bigint),
+        ColumnDefinition("verify_position", .bigint),
+        ColumnDefinition("last_full_verify_at", .timestamp),
     ]
 
     /// Creates the table, or completes one that exists: the original pipeline's own table (an `id` key, a unique
@@ -133,7 +148,9 @@ struct LoadStatusTable {
             timestampColumnName: text("timestamp_column_name"), lastTimestampKey: text("last_timestamp_key"),
             lastError: text("last_error"), runID: text("run_id"), fence: row["fence"]?.int64,
             lastSuccessAt: timestamp("last_success_at"), passTimestampValue: text("pass_timestamp_value"),
-            passTimestampKey: text("pass_timestamp_key"), cursorFormat: row["cursor_format"]?.int64)
+            passTimestampKey: text("pass_timestamp_key"), cursorFormat: row["cursor_format"]?.int64,
+            verifySlice: row["verify_slice"]?.int64, verifyCycle: row["verify_cycle"]?.int64,
+            verifyPosition: row["verify_position"]?.int64, lastFullVerifyAt: timestamp("last_full_verify_at"))
     }
 
     /// Writes the whole row (insert or update) unless the stored row carries a larger fence: then a newer run
@@ -149,6 +166,8 @@ struct LoadStatusTable {
             row.lastSuccessAt.map(Value.timestamp) ?? .null,
             row.passTimestampValue.map(Value.text) ?? .null, row.passTimestampKey.map(Value.text) ?? .null,
             row.cursorFormat.map(Value.integer) ?? .null,
+            row.verifySlice.map(Value.integer) ?? .null, row.verifyCycle.map(Value.integer) ?? .null,
+            row.verifyPosition.map(Value.integer) ?? .null, row.lastFullVerifyAt.map(Value.timestamp) ?? .null,
         ] + loadedAtAliases.map { _ in row.loadedAt.map(Value.timestamp) ?? .null }
         let names = Self.contractColumns.map(\.name) + loadedAtAliases
         let placeholders = (1...names.count).map(connection.engine.placeholder).joined(separator: ", ")

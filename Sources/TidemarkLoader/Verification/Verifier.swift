@@ -179,7 +179,7 @@ struct Verifier {
     }
 
     /// An integer key bound; a double rounded the given way and clamped to Int64.
-    private static func integer(_ value: Value, rounding: FloatingPointRoundingRule) -> Int64? {
+    static func integer(_ value: Value, rounding: FloatingPointRoundingRule) -> Int64? {
         switch value {
         case .integer(let v): return v
         case .double(let d) where !d.isNaN:

@@ -158,7 +158,7 @@ public enum CrashSweep {
         config.primaryIncrementalColumn = key
         config.incrementalStrategy = crash.cursorMode
         config.batchSize = batchSize
-        config.verify = crash.recovery == .reconcile ? .everyRun : .off
+        config.verify = crash.recovery == .reconcile ? .full : .off
         return LoaderProcess.tablesFile([table: config])
     }
 
@@ -176,8 +176,8 @@ public enum CrashSweep {
             try config(crash, batchSize: batchSize).write(toFile: configPath, atomically: true, encoding: .utf8)
             try Fixtures.install(Fixtures.medication(), into: databases.source, schema: databases.sourceSchema)
 
-            let judge = CellJudge(scenario: scenario(crash), policy: crash.recovery.policy, databases: databases,
-                                  keys: [table: [key]])
+            let judge = CellJudge(scenario: scenario(crash), column: PolicyColumn(crash.recovery.policy), configs: [:],
+                                  databases: databases, keys: [table: [key]])
             func load(_ arming: String?) throws -> LoaderProcess.Outcome {
                 try loader.run(databases, config: configPath, table: table, strategy: crash.strategy.rawValue,
                                policy: crash.recovery.policy.rawValue, crash: arming, workDirectory: work)

@@ -125,6 +125,7 @@ extension LoaderProcess {
             if let value = config.lookbackSeconds { fields.append("lookback_seconds: \(value)") }
             if let value = config.syncProfile { fields.append("sync_profile: \(value.rawValue)") }
             if let value = config.verify { fields.append("verify: \(value.rawValue)") }
+            if let value = config.verifyCycle { fields.append("verify_cycle: \(value)") }
             if let value = config.onReject { fields.append("on_reject: \(value.rawValue)") }
             if !config.columnTypes.isEmpty {
                 fields.append("column_types: {" + config.columnTypes.map { "\"\($0.column)\": \"\($0.type)\"" }

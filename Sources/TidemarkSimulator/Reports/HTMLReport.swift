@@ -192,6 +192,11 @@ public enum HTMLReport {
         page.compare("fallback runs", expected.map { "\($0.fallbackRuns)" }, "\(cell.observedFallbackRuns)",
                      mismatch: expected != nil && cell.status != .notRun
                         && expected?.fallbackRuns != cell.observedFallbackRuns)
+        if let foundBy = expected?.foundBy {
+            let first = cell.firstFallbackRun
+            page.compare("first fallback by run", "\(foundBy)", first.map { "\($0)" } ?? "none",
+                         mismatch: (expected?.fallbackRuns ?? 0) > 0 && (first ?? Int.max) > foundBy)
+        }
         let pinned = expected?.rowsLoaded
         page.compare("rows loaded by the first run", expected.map { _ in pinned.map { "\($0)" } ?? "any" },
                      cell.observedRowsLoaded.map { "\($0)" },

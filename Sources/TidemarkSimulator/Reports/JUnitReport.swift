@@ -24,7 +24,7 @@ public enum JUnitReport {
         xml += "    </properties>\n"
 
         for cell in report.cells {
-            let name = "\(cell.strategy.rawValue)/\(cell.backend.rawValue)/\(cell.policy.rawValue)"
+            let name = "\(cell.strategy.rawValue)/\(cell.backend.rawValue)/\(cell.column.rawValue)"
             xml += "    <testcase classname=\"\(escape("simulate." + cell.scenario))\" name=\"\(escape(name))\""
             xml += " time=\"\(ReportLayout.seconds(cell.durationSeconds))\""
             switch cell.status {
@@ -94,7 +94,7 @@ public enum JUnitReport {
 
     static func expectedFailureNote(_ cell: CellResult) -> String {
         let weaknesses = cell.checks.filter { !$0.held && !$0.expectedToHold }
-            .map { "\($0.invariant.rawValue) did not hold, as expected under \(cell.policy.rawValue): \($0.detail)" }
+            .map { "\($0.invariant.rawValue) did not hold, as expected under \(cell.column.rawValue): \($0.detail)" }
         return (["expected failure: the policy's known weakness was observed"] + weaknesses).joined(separator: "\n")
     }
 

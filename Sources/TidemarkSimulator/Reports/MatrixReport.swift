@@ -132,6 +132,10 @@ public enum MatrixReport {
             }
             if cell.observedFallbackRuns > 0 {
                 text += ", \(cell.observedFallbackRuns) \(cell.observedFallbackRuns == 1 ? "fallback" : "fallbacks")"
+                // Rolling: when the stale state was found, against when it had to be.
+                if let foundBy = cell.expected?.foundBy, let first = cell.firstFallbackRun {
+                    text += " (run \(first) of ≤\(foundBy))"
+                }
             }
             if expectedFailure { text += " (as expected)" }
             if cell.status == .failed { text += " FAIL" }
@@ -169,19 +173,19 @@ enum ReportLayout {
     struct Table {
         var backend: Backend
         var strategies: [StrategyKind] = []
-        var policies: [PolicyKind] = []
+        var policies: [PolicyColumn] = []
         var cells: [CellResult] = []
 
         init(backend: Backend) { self.backend = backend }
 
         mutating func add(_ cell: CellResult) {
             if !strategies.contains(cell.strategy) { strategies.append(cell.strategy) }
-            if !policies.contains(cell.policy) { policies.append(cell.policy) }
+            if !policies.contains(cell.column) { policies.append(cell.column) }
             cells.append(cell)
         }
 
-        func cell(strategy: StrategyKind, policy: PolicyKind) -> CellResult? {
-            cells.first { $0.strategy == strategy && $0.policy == policy }
+        func cell(strategy: StrategyKind, policy: PolicyColumn) -> CellResult? {
+            cells.first { $0.strategy == strategy && $0.column == policy }
         }
     }
 

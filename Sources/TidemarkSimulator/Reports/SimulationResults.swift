@@ -19,16 +19,20 @@ public struct Expectation: Sendable, Codable, Equatable {
     public var rowsLoaded: Int?
     /// Whether one extra run writes nothing and takes no fallback (false for states a policy can never settle).
     public var idempotent: Bool
+    /// The run under test by which the first fallback must have happened (`reconcile/rolling`: 1 when counts,
+    /// bounds or a failed run show the stale state, `verify_cycle` when only the slice can).
+    public var foundBy: Int?
 
-    public init(recovered: Bool, fallbackRuns: Int, rowsLoaded: Int? = nil, idempotent: Bool = true) {
+    public init(recovered: Bool, fallbackRuns: Int, rowsLoaded: Int? = nil, idempotent: Bool = true, foundBy: Int? = nil) {
         self.recovered = recovered
         self.fallbackRuns = fallbackRuns
         self.rowsLoaded = rowsLoaded
         self.idempotent = idempotent
+        self.foundBy = foundBy
     }
 
     enum CodingKeys: String, CodingKey {
-        case recovered, fallbackRuns = "fallback_runs", rowsLoaded = "rows_loaded", idempotent
+        case recovered, fallbackRuns = "fallback_runs", rowsLoaded = "rows_loaded", idempotent, foundBy = "found_by"
     }
 }
 
@@ -87,6 +91,8 @@ public struct CellResult: Sendable, Codable, Equatable {
     public var strategy: StrategyKind
     public var backend: Backend
     public var policy: PolicyKind
+    /// `rolling` in the `reconcile/rolling` column; nil where the policy verifies as it does by default.
+    public var verify: VerifyMode?
     public var status: CellStatus
     /// Why the cell did not run, when it did not.
     public var notRunReason: String?
@@ -102,11 +108,17 @@ public struct CellResult: Sendable, Codable, Equatable {
     public var durationSeconds: Double
     public var seed: UInt64
 
+    /// The run under test that first took a fallback, if any.
+    public var firstFallbackRun: Int? { runs.filter { $0.fallback != .none }.map(\.index).min() }
+
+    /// The matrix column: the policy, `reconcile/rolling` for rolling verification.
+    public var column: PolicyColumn { verify == .rolling ? .reconcileRolling : PolicyColumn(policy) }
+
     /// A stable identifier such as `stale-medication/standard/sqlite/hybrid`.
-    public var id: String { "\(scenario)/\(strategy.rawValue)/\(backend.rawValue)/\(policy.rawValue)" }
+    public var id: String { "\(scenario)/\(strategy.rawValue)/\(backend.rawValue)/\(column.rawValue)" }
 
     enum CodingKeys: String, CodingKey {
-        case scenario, strategy, backend, policy, status, notRunReason = "not_run_reason", expected
+        case scenario, strategy, backend, policy, verify, status, notRunReason = "not_run_reason", expected
         case observedRecovered = "observed_recovered", observedFallbackRuns = "observed_fallback_runs"
         case observedRowsLoaded = "observed_rows_loaded", runs, checks, failures
         case durationSeconds = "duration_s", seed

@@ -16,7 +16,8 @@ struct CellObservations {
 /// with the oracle's own reads; plus the users' objects, which must survive under every policy.
 struct CellJudge {
     let scenario: Scenario
-    let policy: PolicyKind
+    let column: PolicyColumn
+    let configs: [String: TableConfig]
     let databases: CellDatabases
     let keys: [String: [String]]
 
@@ -26,7 +27,7 @@ struct CellJudge {
     /// Returns the target's fingerprint after that run, for the comparison across strategies.
     func judge(_ observed: CellObservations, into result: inout CellResult,
                extraRun: () -> [RunRecord]) throws -> String {
-        let expectation = scenario.expectations[policy]!
+        let expectation = scenario.expectation(for: column, configs: configs)!
         // Run errors are failures unless the scenario injected them.
         for record in result.runs where record.error != nil && !observed.faultedRuns.contains(record.index) {
             result.failures.append("run \(record.index) failed on \(record.table): \(record.error!)")
@@ -63,6 +64,10 @@ struct CellJudge {
               into: &result)
         if let rows = expectation.rowsLoaded, rows != result.observedRowsLoaded {
             result.failures.append("rows_loaded: the first run wrote \(result.observedRowsLoaded ?? 0) rows; expected \(rows)")
+        }
+        if let foundBy = expectation.foundBy, expectation.fallbackRuns > 0,
+           let first = result.firstFallbackRun, first > foundBy {
+            result.failures.append("found-by: the stale state was first found by run \(first); \(column.rawValue) must find it by run \(foundBy)")
         }
 
         // watermark-sound: judged when the scenario expects recovery; otherwise reported only.
@@ -109,7 +114,7 @@ struct CellJudge {
         result.checks.append(check)
         if !check.asExpected {
             result.failures.append(held
-                ? "\(invariant.rawValue) held, but the scenario expects it to fail under \(policy.rawValue) (the harness no longer sees the bug): \(detail)"
+                ? "\(invariant.rawValue) held, but the scenario expects it to fail under \(column.rawValue) (the harness no longer sees the bug): \(detail)"
                 : "\(invariant.rawValue): \(detail)")
         }
     }

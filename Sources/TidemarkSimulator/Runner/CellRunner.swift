@@ -16,6 +16,10 @@ struct CellRunner {
     let logger: Logger
     /// An `etl-run` to drive as a child process (black-box mode) instead of the loader in this process.
     var loader: LoaderProcess?
+    /// `rolling` in the `reconcile/rolling` column (its configs say `verify: rolling`).
+    var verify: VerifyMode?
+
+    private var column: PolicyColumn { verify == .rolling ? .reconcileRolling : PolicyColumn(policy) }
 
     /// What the cell ended with, for the cross-strategy comparison.
     struct Outcome {
@@ -27,7 +31,8 @@ struct CellRunner {
         let started = DispatchTime.now().uptimeNanoseconds
         var result = CellResult(
             scenario: scenario.name, strategy: strategy, backend: environment.backend,
-            policy: policy, status: .passed, notRunReason: nil, expected: scenario.expectations[policy],
+            policy: policy, verify: verify, status: .passed, notRunReason: nil,
+            expected: scenario.expectation(for: column, configs: configs),
             observedRecovered: nil, observedFallbackRuns: 0, observedRowsLoaded: nil, runs: [], checks: [],
             failures: [], durationSeconds: 0, seed: seed)
         var fingerprint: String?
@@ -83,7 +88,7 @@ struct CellRunner {
             if spec.name == "extremekeys" { try ExtremeKeys.spread(databases.source, databases.sourceTable(spec.name)) }
         }
         guard let observed = try drive(databases, keys: keys, into: &result) else { return nil }
-        let judge = CellJudge(scenario: scenario, policy: policy, databases: databases, keys: keys)
+        let judge = CellJudge(scenario: scenario, column: column, configs: configs, databases: databases, keys: keys)
         return try judge.judge(observed, into: &result) {
             runLoader(databases, policy: policy, fault: nil, clockSkew: observed.clockSkew, index: observed.runCount + 1)
         }
@@ -93,7 +98,12 @@ struct CellRunner {
     private func drive(_ databases: CellDatabases, keys: [String: [String]],
                        into result: inout CellResult) throws -> CellObservations? {
         let applier = StepApplier(databases: databases, keys: keys)
-        let judge = CellJudge(scenario: scenario, policy: policy, databases: databases, keys: keys)
+        let judge = CellJudge(scenario: scenario, column: column, configs: configs, databases: databases, keys: keys)
+        // A stale state only rolling's slice sees takes up to `verify_cycle` runs to find: that many at least.
+        let rolling = verify == .rolling ? scenario.rollingExpectation(configs: configs) : nil
+        let rollingRuns = rolling?.runs ?? [:]
+        // Until then the stale rows are there by design, cursor or not: watermark-sound is judged from that run on.
+        let soundFrom = rolling?.expectation?.foundBy ?? 1
         var observed = CellObservations()
         var pendingFault: Int?
         for (position, located) in scenario.steps.enumerated() {
@@ -112,7 +122,8 @@ struct CellRunner {
                 observed.userObjects.append(try UserObjects.install(
                     on: databases.target, table: databases.targetTable(table), key: keys[table]![0],
                     indexedColumn: indexedColumn))
-            case .runs(let count):
+            case .runs(let declared):
+                let count = rollingRuns[position] ?? declared
                 for repetition in 0..<count {
                     observed.runCount += 1
                     let index = observed.runCount
@@ -124,6 +135,7 @@ struct CellRunner {
                     // The last run is judged after the comparison: when source and target are equal, every row
                     // at or below any cursor is there, and the two full reads are saved.
                     if position == scenario.steps.count - 1 && repetition == count - 1 { continue }
+                    if index < soundFrom { continue }
                     if let problem = try judge.watermarkProblem() {
                         observed.unsoundRuns.append("after run \(index): \(problem)")
                     }

@@ -10,7 +10,8 @@ import TidemarkPostgres
 public struct SimulationOptions: Sendable {
     public var backends: [Backend] = [.sqlite]
     public var strategies: [StrategyKind] = StrategyKind.allCases
-    public var policies: [PolicyKind] = PolicyKind.allCases
+    /// The matrix's columns: every policy, and `reconcile/rolling`.
+    public var policies: [PolicyColumn] = PolicyColumn.allCases
     public var seed: UInt64 = 1
     /// An existing PostgreSQL server; without one, a throwaway cluster is started and removed.
     public var postgresURL: DatabaseURL?
@@ -120,12 +121,12 @@ public enum Simulation {
         struct Planned: Sendable {
             let scenario: Scenario
             let strategy: StrategyKind
-            let policy: PolicyKind
+            let column: PolicyColumn
         }
         var planned: [Planned] = []
         for scenario in scenarios {
             for strategy in options.strategies {
-                for policy in options.policies { planned.append(Planned(scenario: scenario, strategy: strategy, policy: policy)) }
+                for column in options.policies { planned.append(Planned(scenario: scenario, strategy: strategy, column: column)) }
             }
         }
         let cells = planned
@@ -134,22 +135,23 @@ public enum Simulation {
         DispatchQueue.concurrentPerform(iterations: cells.count) { index in
             let cell = cells[index]
             let seed = cellSeed(options.seed, scenario: cell.scenario.name)
+            let configs = cell.scenario.configs(configs, batchSize: options.batchSize, column: cell.column)
             let notRunReason: String? = cell.scenario.backends.map { $0.contains(environment.backend) } == false
                 ? "the scenario cannot be built on \(environment.backend.rawValue)" : nil
             if let notRunReason {
                 outcomes.set(index, CellRunner.Outcome(result: CellResult(
                     scenario: cell.scenario.name, strategy: cell.strategy, backend: environment.backend,
-                    policy: cell.policy, status: .notRun,
+                    policy: cell.column.policy, verify: cell.column.verify, status: .notRun,
                     notRunReason: notRunReason,
-                    expected: cell.scenario.expectations[cell.policy], observedRecovered: nil, observedFallbackRuns: 0,
+                    expected: cell.scenario.expectation(for: cell.column, configs: configs), observedRecovered: nil, observedFallbackRuns: 0,
                     observedRowsLoaded: nil, runs: [], checks: [], failures: [], durationSeconds: 0, seed: seed),
                     fingerprint: nil))
                 return
             }
             let runner = CellRunner(
-                scenario: cell.scenario, strategy: cell.strategy, policy: cell.policy,
-                configs: cell.scenario.configs(configs, batchSize: options.batchSize), seed: seed,
-                logger: options.logger, loader: options.loader.map(LoaderProcess.init))
+                scenario: cell.scenario, strategy: cell.strategy, policy: cell.column.policy,
+                configs: configs, seed: seed,
+                logger: options.logger, loader: options.loader.map(LoaderProcess.init), verify: cell.column.verify)
             let outcome = runner.run(in: environment)
             let finished = outcomes.set(index, outcome)
             progress?(finished, total, outcome.result.id)
@@ -164,12 +166,12 @@ public enum Simulation {
         for outcome in outcomes {
             guard let fingerprint = outcome.fingerprint else { continue }
             let r = outcome.result
-            groups["\(r.scenario)/\(r.backend)/\(r.policy)", default: []].append(fingerprint)
+            groups["\(r.scenario)/\(r.backend)/\(r.column.rawValue)", default: []].append(fingerprint)
         }
         return outcomes.map { outcome in
             var result = outcome.result
             guard result.status != .notRun else { return result }
-            let group = groups["\(result.scenario)/\(result.backend)/\(result.policy)"] ?? []
+            let group = groups["\(result.scenario)/\(result.backend)/\(result.column.rawValue)"] ?? []
             let counts = Dictionary(group.map { ($0, 1) }, uniquingKeysWith: +)
             let majority = counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }?.key
             let held = outcome.fingerprint != nil && outcome.fingerprint == majority
@@ -231,12 +233,19 @@ public enum ScenarioLibrary {
 extension Scenario {
     /// The config of each fixture table: `base` (Fixtures/tables.yml) with the simulator's batch size, under this
     /// scenario's overrides, which win over both.
-    func configs(_ base: [String: TableConfig], batchSize: Int) -> [String: TableConfig] {
+    /// In the `reconcile/rolling` column every table verifies `rolling`, in a cycle of
+    /// ``PolicyColumn/rollingCycle`` runs unless the scenario sets `verify_cycle`.
+    public func configs(_ base: [String: TableConfig], batchSize: Int, column: PolicyColumn? = nil) -> [String: TableConfig] {
         var result: [String: TableConfig] = [:]
         for table in fixtures.map(\.name) {
             var config = base[table] ?? TableConfig(name: table)
             config.batchSize = batchSize
-            result[table] = tableOverrides[table].map(config.merging) ?? config
+            config = tableOverrides[table].map(config.merging) ?? config
+            if column?.verify == .rolling {
+                config.verify = .rolling
+                config.verifyCycle = config.verifyCycle ?? PolicyColumn.rollingCycle
+            }
+            result[table] = config
         }
         return result
     }
