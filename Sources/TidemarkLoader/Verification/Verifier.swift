@@ -97,6 +97,11 @@ struct Verifier {
         if found.rowsInDifferingRanges != nil { return found }
         var differences = found
         differences.rows = try found.leaves.map(compareLeaf)
+        // A small table's first-pass range is a whole leaf, of which few rows may differ: the reload is judged by
+        // the rows that do.
+        if Double(differences.count) > settings.reloadFraction * Double(found.sourceCount) {
+            return Differences(sourceCount: found.sourceCount, rowsInDifferingRanges: Int64(differences.count))
+        }
         return differences
     }
 
@@ -152,7 +157,7 @@ struct Verifier {
         guard !leaves.isEmpty else { return nil }
         // Comparing leaves row by row costs about what reloading them does: past the fraction, reload instead.
         let suspect = leaves.reduce(Int64(0)) { $0 + $1.rows }
-        if Double(suspect) > settings.reloadFraction * Double(sourceCount) {
+        if suspect > Int64(settings.leafSize), Double(suspect) > settings.reloadFraction * Double(sourceCount) {
             return Differences(sourceCount: sourceCount, rowsInDifferingRanges: suspect)
         }
         return Differences(leaves: leaves.map(\.range), sourceCount: sourceCount)
