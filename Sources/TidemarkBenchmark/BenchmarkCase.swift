@@ -34,6 +34,8 @@ public struct BenchmarkCase: Codable, Sendable {
     public var batchSize: Int
     public var strategy: StrategyKind?
     public var policy: PolicyKind?
+    /// What a `reconcile` load verifies (`--verify`; the config's default, `full`, when nil).
+    public var verify: VerifyMode?
     /// `manyTables` and `countTables`: the source's tables.
     public var manyTables: ManyTables?
     /// `manyTables`: tables loaded at once.
@@ -140,6 +142,7 @@ extension BenchmarkCase {
         options.strategy = strategy.map(StrategyChoice.fixed)
         options.policy = policy
         options.batchSize = batchSize
+        options.verify = verify
         options.sourceSchema = source.schema ?? "public"
         options.targetSchema = target.schema ?? "raw"
         return options

@@ -32,7 +32,10 @@ import TidemarkTestSupport
         }
 
         let incremental = report.measurements.filter { $0.group == .incremental }
-        #expect(incremental.count == BenchmarkPath.allCases.count * 6)
+        #expect(incremental.count == BenchmarkPath.allCases.count * 8)
+        // Rolling's no-op and repair beside the full verification's, on every path.
+        #expect(incremental.filter { $0.policy == "reconcile/rolling" }.map(\.name)
+            == Array(repeating: ["no-op", "repair 100+100"], count: BenchmarkPath.allCases.count).flatMap { $0 })
         // The reload case: 3 rows in 5 changed in the target; readers see the old table or the new, nothing between.
         let reloads = incremental.filter { $0.name == "full reload" }
         #expect(reloads.count == BenchmarkPath.allCases.count)
