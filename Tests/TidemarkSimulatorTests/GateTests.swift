@@ -55,9 +55,9 @@ import TidemarkTestSupport
         #expect(result.stdout.contains("✘ 0 rows (as expected)"))
         #expect(!result.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
         let junit = try String(contentsOfFile: directory + "/r.xml", encoding: .utf8)
-        #expect(junit.components(separatedBy: "<testcase ").count - 1 == 15)
+        #expect(junit.components(separatedBy: "<testcase ").count - 1 == 20, "5 strategies × 4 policy columns")
         let json = try JSONDecoder().decode(SimulationReport.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/r.json")))
-        #expect(json.cells.count == 15)
+        #expect(json.cells.count == 20)
         #expect(try String(contentsOfFile: directory + "/r.html", encoding: .utf8).contains("stale-medication"))
     }
 
