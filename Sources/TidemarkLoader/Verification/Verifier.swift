@@ -97,11 +97,6 @@ struct Verifier {
         if found.rowsInDifferingRanges != nil { return found }
         var differences = found
         differences.rows = try found.leaves.map(compareLeaf)
-        // A small table's first-pass range is a whole leaf, of which few rows may differ: the reload is judged by
-        // the rows that do.
-        if Double(differences.count) > settings.reloadFraction * Double(found.sourceCount) {
-            return Differences(sourceCount: found.sourceCount, rowsInDifferingRanges: Int64(differences.count))
-        }
         return differences
     }
 
@@ -126,9 +121,9 @@ struct Verifier {
             let s = try checksum(source, .all)
             return s == (try checksum(target, .all)) ? nil : Differences(leaves: [.all], sourceCount: s.count)
         }
-        // At least a leaf wide: a small table is then one or a few ranges, not one per key (on SQLite a range is
-        // a statement), and a differing bucket of densely numbered keys is already a leaf.
-        let width = max(KeyArithmetic.width(low: low, high: high, parts: Int(Self.buckets)), UInt64(max(1, settings.leafSize)))
+        // Not wider than the span needs: the reload decision below counts the rows of differing ranges, so
+        // coarser ranges would turn scattered damage in a small table into a reload.
+        let width = KeyArithmetic.width(low: low, high: high, parts: Int(Self.buckets))
         let count = Int64(KeyArithmetic.distance(low, high) / width) + 1
         // Both sides at once when they are different sessions: each engine scans its own table.
         let (left, right) = try inParallel(source.sessionID != target.sessionID, { [source, plan, key, excluded, hash] in
@@ -157,7 +152,7 @@ struct Verifier {
         guard !leaves.isEmpty else { return nil }
         // Comparing leaves row by row costs about what reloading them does: past the fraction, reload instead.
         let suspect = leaves.reduce(Int64(0)) { $0 + $1.rows }
-        if suspect > Int64(settings.leafSize), Double(suspect) > settings.reloadFraction * Double(sourceCount) {
+        if Double(suspect) > settings.reloadFraction * Double(sourceCount) {
             return Differences(sourceCount: sourceCount, rowsInDifferingRanges: suspect)
         }
         return Differences(leaves: leaves.map(\.range), sourceCount: sourceCount)
