@@ -20,8 +20,8 @@ public struct ManyTables: Codable, Sendable, Equatable {
     public var totalRows: Int { smallTables * smallRows + largeTables * largeRows }
     public var tableCount: Int { smallTables + largeTables }
 
-    var smallNames: [String] { (1...max(smallTables, 1)).prefix(smallTables).map { "small_" + Self.padded($0) } }
-    var largeNames: [String] { (1...max(largeTables, 1)).prefix(largeTables).map { "large_" + Self.padded($0) } }
+    var smallNames: [String] { (0..<smallTables).map { "small_" + Self.padded($0 + 1) } }
+    var largeNames: [String] { (0..<largeTables).map { "large_" + Self.padded($0 + 1) } }
 
     func isSmall(_ table: String) -> Bool { table.hasPrefix("small_") }
 

@@ -74,8 +74,10 @@ final class Checkpointer {
         }
         try CrashPoint.batchCommitted.reach()
         cursor = next
-        let leading = plan.keyIndices[0]
-        for row in rows { written.add(row[leading]) }
+        if plan.verifyMode == .rolling {
+            let leading = plan.keyIndices[0]
+            for row in rows { written.add(row[leading]) }
+        }
         count(read: rows.count, written: outcome.written, rejected: outcome.rejected)
     }
 
